@@ -1,0 +1,275 @@
+"""The `llmquiz` command line: parse, call the core, render. No YAML, SQL or math here.
+
+Every `LlmquizError` raised below is caught once, in `_Group.invoke`, and printed as one line on
+stderr; Ctrl-C ends with a short message. Heavy modules are imported inside the commands that need
+them, so `llmquiz --help` stays as fast as Typer itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from llmquiz.errors import LlmquizError
+
+
+class _Group(TyperGroup):
+    """Catches llmquiz's errors once, for every command and sub-command."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LlmquizError as e:
+            from llmquiz import render
+
+            render.error(e.message, e.details)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            from llmquiz import render
+
+            render.error("Interrupted.")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="llmquiz",
+    help="Drill LLM / GenAI interview questions: type answers, get them graded, review on schedule.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+decks_app = typer.Typer(cls=_Group, help="Check and describe deck files.", no_args_is_help=True)
+app.add_typer(decks_app, name="decks")
+
+DecksOpt = Annotated[list[Path] | None, typer.Option(
+    "--decks", help="Extra deck folder or file (repeatable); its cards override shipped ones by id. "
+                    "Also: LLMQUIZ_DECKS.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON instead of a table.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _library(decks: list[Path] | None) -> Any:
+    from llmquiz import decks as deck_loader
+
+    return deck_loader.load_valid(extra=decks or [])
+
+
+def _store() -> Any:
+    from llmquiz import render
+    from llmquiz.store import Store
+
+    store = Store.open()
+    if store.notice:
+        render.notice(store.notice)
+    return store
+
+
+@app.command()
+def study(
+    topic: Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Cards in this session at most.")] = 20,
+    mode: Annotated[str, typer.Option("--mode", "-m", help="free: type answers; flash: reveal and self-rate.",
+                                      case_sensitive=False)] = "free",
+    shuffle: Annotated[bool, typer.Option("--shuffle", help="Shuffle the due and new cards.")] = False,
+    new: Annotated[int | None, typer.Option("--new", min=0, help="New cards at most (default: the daily "
+                                                                  "limit left today).")] = None,
+    due_only: Annotated[bool, typer.Option("--due-only", help="Only cards that are due.")] = False,
+    decks: DecksOpt = None,
+) -> None:
+    """Study: answer each question in your own words; llmquiz grades it and schedules the card.
+
+    Without --topic you get the cards due across all topics, then new ones. With --topic you get
+    that topic's due cards, new ones, then your weakest, so there is always something to practise.
+
+    Example: llmquiz study --topic attention --limit 5
+    """
+    import random
+    from datetime import UTC, datetime
+
+    from llmquiz import render, scheduling
+    from llmquiz import study as study_loop
+    from llmquiz.errors import UsageError
+    from llmquiz.session import Session
+
+    mode = mode.lower()
+    if mode not in ("free", "flash"):
+        raise UsageError(f"--mode must be 'free' or 'flash', not '{mode}'.")
+    library = _library(decks)
+    cards = list(library.topic(topic).cards) if topic else [c for d in library.decks.values() for c in d.cards]
+    now = datetime.now(UTC)
+    con = render.console()
+    with _store() as store:
+        new_limit = new if new is not None else max(
+            0, scheduling.DEFAULT_NEW_PER_DAY - scheduling.new_cards_today(store, now))
+        if topic and new is None:
+            new_limit = limit  # drilling a topic: its new cards are the point
+        seed = random.SystemRandom().randrange(2**32) if shuffle else None
+        plan = scheduling.plan(cards, store, now=now, limit=limit, new_limit=new_limit, due_only=due_only,
+                               cram=bool(topic), shuffle_seed=seed)
+        if not plan.cards:
+            when = scheduling.humanize_delta(plan.next_due - now) if plan.next_due else None
+            render.plain(con, "Nothing to study right now" + (f"; the next card is due {when}." if when else ".")
+                         + " Try --topic TOPIC to practise a topic anyway.")
+            return
+        session = Session(store, mode=mode)
+        study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons)
+
+
+@app.command()
+def topics(decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
+    """List the topics with their cards, cards due now, and cards seen.
+
+    Example: llmquiz topics --json
+    """
+    from llmquiz import progress, render
+
+    library = _library(decks)
+    with _store() as store:
+        rows = progress.topic_rows(library, store)
+    if as_json:
+        _print_json(rows)
+    else:
+        render.topics_table(render.console(), rows)
+
+
+@decks_app.command("validate")
+def decks_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Deck files or folders (default: every deck "
+                                                            "llmquiz loads).", show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check deck files and report every problem as file:line:col: message (exit 1 if any).
+
+    Example: llmquiz decks validate my-decks/
+    """
+    from llmquiz import decks as deck_loader
+    from llmquiz import render
+
+    targets = list(paths) if paths else deck_loader.deck_dirs()
+    library = deck_loader.load(targets if paths else None)
+    problems = [str(p) for p in deck_loader.sorted_problems(library.problems)]
+    checked = sum(len(deck_loader._files(Path(t))) if Path(t).exists() else 1 for t in targets)
+    if as_json:
+        _print_json({"files": checked, "cards": len(library.cards), "problems": problems})
+    else:
+        render.problems(render.console(), problems, checked)
+    if problems:
+        raise typer.Exit(1)
+
+
+@decks_app.command("stats")
+def decks_stats(decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
+    """Cards per topic, cards with demos and self-tests, and cards missing optional fields.
+
+    Example: llmquiz decks stats --json
+    """
+    from llmquiz import progress, render
+
+    data = progress.deck_stats(_library(decks))
+    if as_json:
+        _print_json(data)
+    else:
+        render.deck_stats(render.console(), data)
+
+
+@app.command("grade")
+def grade_cmd(
+    answer: Annotated[str | None, typer.Argument(help="Your answer (with --card).", show_default=False)] = None,
+    card: Annotated[str | None, typer.Option("--card", "-c", help="The card id to grade against.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="JSON-lines file of {question, reference, "
+                                                             "answer} to grade ('-' for stdin).")] = None,
+    encoder: Annotated[str | None, typer.Option("--encoder", help="Sentence encoder: auto, hashing, "
+                                                                 "minilm, or a model folder.")] = None,
+    decks: DecksOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Grade an answer to a card, or a batch of answers, exactly as the study loop would.
+
+    Example: llmquiz grade --card attn-scaling "it keeps softmax from saturating"
+    """
+    from llmquiz import render
+    from llmquiz.errors import UsageError
+
+    if encoder:
+        import os
+
+        os.environ["LLMQUIZ_ENCODER"] = encoder
+    if batch is not None:
+        if card or answer:
+            raise UsageError("--batch reads answers from a file; leave out --card and the answer text.")
+        _grade_batch(batch)
+        return
+    if not card or answer is None:
+        raise UsageError('give --card ID and the answer text, e.g. llmquiz grade --card attn-scaling "..."; '
+                         "or --batch FILE.")
+    from llmquiz import study as study_loop
+
+    the_card = _library(decks).card(card)
+    result = study_loop.grade_once(the_card, answer)
+    if as_json:
+        _print_json({"card": the_card.id, **result.to_dict()})
+        return
+    con = render.console()
+    render.plain(con, the_card.question, "bold")
+    render.grade(con, the_card, result)
+
+
+def _grade_batch(source: str) -> None:
+    from llmquiz.errors import UsageError
+    from llmquiz.grading import batch as batch_grading
+
+    if source == "-":
+        lines = sys.stdin
+    else:
+        try:
+            lines = open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise UsageError(f"cannot read {source}: {e.strerror}.") from None
+    try:
+        failed = 0
+        for out in batch_grading.grade_jsonl(lines):
+            failed += "error" in out
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    finally:
+        if lines is not sys.stdin:
+            lines.close()
+    if failed:
+        from llmquiz import render
+
+        render.notice(f"{failed} line{'s' * (failed != 1)} could not be graded (see their \"error\").")
+        raise typer.Exit(1)
+
+
+def _register_optional() -> None:
+    """Attach command groups that live in their own modules."""
+    import importlib
+
+    for module, name in (("llmquiz.commands.demo", "demo"), ("llmquiz.commands.model", "model")):
+        try:
+            sub = importlib.import_module(module).app
+        except ModuleNotFoundError:
+            continue
+        app.add_typer(sub, name=name)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Rich rendering: turns llmquiz's data (cards, grades, summaries, tables) into terminal output.
+
+Nothing here decides anything; each function takes data and a console. `NO_COLOR` is honoured by
+Rich itself, and every mark also carries a word or symbol so nothing depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from llmquiz.card import Card
+from llmquiz.grading import Grade
+
+VERDICT_STYLE = {"correct": "bold green", "partial": "bold yellow", "wrong": "bold red"}
+VERDICT_MARK = {"correct": "✓", "partial": "~", "wrong": "✗"}
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for llmquiz output; colour off with NO_COLOR or when not a terminal."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=False,
+                   no_color=bool(os.environ.get("NO_COLOR")) or None)
+
+
+def error(message: str, details: Sequence[str] = ()) -> None:
+    """Print a user-facing error as one line (plus detail lines) on stderr."""
+    err = console(stderr=True)
+    err.print(Text("Error: ", style="bold red") + Text(message))
+    for line in details:
+        err.print(Text(line), soft_wrap=True)
+
+
+def notice(message: str) -> None:
+    """A one-line warning on stderr."""
+    console(stderr=True).print(Text("Note: ", style="bold yellow") + Text(message), soft_wrap=True)
+
+
+def problems(con: Console, lines: Sequence[str], checked: int) -> None:
+    """The result of `llmquiz decks validate`."""
+    for line in lines:
+        con.print(Text(line), soft_wrap=True)
+    if lines:
+        con.print(Text(f"{len(lines)} problem{'s' * (len(lines) != 1)} in {checked} file"
+                       f"{'s' * (checked != 1)}.", style="bold red"))
+    else:
+        con.print(Text(f"All {checked} deck file{'s' * (checked != 1)} are valid.", style="green"))
+
+
+def topics_table(con: Console, rows: Iterable[dict[str, Any]]) -> None:
+    """`llmquiz topics`: topic, title, cards, due, seen."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("topic", style="cyan", no_wrap=True)
+    table.add_column("title")
+    for name in ("cards", "due", "seen"):
+        table.add_column(name, justify="right")
+    total = {"cards": 0, "due": 0, "seen": 0}
+    for r in rows:
+        table.add_row(r["topic"], r["title"], str(r["cards"]), str(r["due"] or "-"), str(r["seen"] or "-"))
+        for k in total:
+            total[k] += r[k]
+    table.add_section()
+    table.add_row("all", "", str(total["cards"]), str(total["due"]), str(total["seen"]), style="bold")
+    con.print(table)
+
+
+def question(con: Console, card: Card, index: int, total: int, reason: str = "") -> None:
+    """The question panel."""
+    subtitle = f"{card.topic} · {'★' * card.difficulty}{'☆' * (3 - card.difficulty)}"
+    if reason:
+        subtitle += f" · {reason}"
+    con.print()
+    con.print(Panel(Text(card.question, style="bold"), title=f"Card {index}/{total}",
+                     subtitle=subtitle, title_align="left", subtitle_align="right", expand=True))
+
+
+def legend(con: Console, *, demo: bool, flash: bool = False) -> None:
+    """The one-line key legend under a question."""
+    parts = ["Enter reveals" if flash else "type your answer, Enter submits"]
+    if not flash:
+        parts += ["/h hint"]
+    if demo:
+        parts.append("/d demo")
+    parts += ["/s skip", "/q quit"]
+    con.print(Text(" · ".join(parts), style="dim"))
+
+
+def hint(con: Console, text: str) -> None:
+    con.print(Text("Hint: ", style="bold magenta") + Text(text))
+
+
+def grade(con: Console, card: Card, g: Grade, *, show_answer: bool = True) -> None:
+    """The verdict, the rubric (found / missed), any misconception, and the model answer."""
+    verdict = g.verdict.value
+    head = Text(f"{VERDICT_MARK[verdict]} {verdict.upper()}  {g.score}/5", style=VERDICT_STYLE[verdict])
+    if g.unsure:
+        head.append("  (the grader is unsure)", style="italic yellow")
+    body: list[Any] = [head, Text(g.feedback)]
+    if g.found or g.missed:
+        body.append(Text(""))
+    for point in g.found:
+        body.append(Text("  ✓ ", style="green") + Text(point))
+    for point in g.missed:
+        body.append(Text("  ✗ ", style="red") + Text(point))
+    if g.misconception is not None:
+        body += [Text(""), Text("Misconception: ", style="bold red") + Text(g.misconception.claim),
+                 Text("Correction: ", style="bold green") + Text(g.misconception.correction)]
+    con.print(Panel(Group(*body), title="Grade", title_align="left", border_style=VERDICT_STYLE[verdict]))
+    if show_answer:
+        model_answer(con, card)
+
+
+def model_answer(con: Console, card: Card, *, with_points: bool = False) -> None:
+    """The card's model answer (and, for flash cards, its key points)."""
+    body: list[Any] = [Text(card.answer)]
+    if with_points and card.key_points:
+        body.append(Text(""))
+        body += [Text("  • ") + Text(k.point) for k in card.key_points]
+    if card.see_also:
+        body += [Text(""), Text("See also: " + ", ".join(card.see_also), style="dim")]
+    con.print(Panel(Group(*body), title="Model answer", title_align="left", border_style="blue"))
+
+
+def rating_prompt(suggested: str | None) -> str:
+    """The prompt text for choosing a rating."""
+    choices = "1 again · 2 hard · 3 good · 4 easy"
+    if suggested:
+        return f"Rating [bold]{suggested}[/] (Enter accepts, or {choices}): "
+    return f"Your rating ({choices}): "
+
+
+def summary(con: Console, s: dict[str, Any], elapsed: float, when_next: str | None) -> None:
+    """The end-of-session summary."""
+    lines = [Text(f"Cards done: {s['reviewed']}" + (f" (skipped {s['skipped']})" if s["skipped"] else ""),
+                  style="bold")]
+    if s["verdicts"]:
+        t = Text("Verdicts: ")
+        for verdict in ("correct", "partial", "wrong"):
+            if s["verdicts"].get(verdict):
+                t.append(f"{VERDICT_MARK[verdict]} {s['verdicts'][verdict]} {verdict}  ",
+                         style=VERDICT_STYLE[verdict])
+        lines.append(t)
+    minutes, seconds = divmod(int(round(elapsed)), 60)
+    lines.append(Text(f"Time: {minutes}m {seconds:02d}s"))
+    if s["most_missed"]:
+        lines.append(Text("Missed most:", style="bold"))
+        lines += [Text(f"  {count}× ") + Text(point) for point, count in s["most_missed"][:3]]
+    if when_next:
+        lines.append(Text(f"Next review: {when_next}", style="dim"))
+    con.print(Panel(Group(*lines), title="Session", title_align="left"))
+
+
+def plain(con: Console, text: str, style: str = "") -> None:
+    """A line of text with no markup interpretation."""
+    con.print(Text(text, style=style), soft_wrap=True)
+
+
+def markup_safe(text: str) -> str:
+    """Escape user text for use inside Rich markup."""
+    return escape(text)
+
+
+def is_interactive() -> bool:
+    """True when both stdin and stdout are terminals."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def deck_stats(con: Console, data: dict[str, Any]) -> None:
+    """`llmquiz decks stats`: per-topic counts, then cards missing optional fields."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    cols = [("topic", "topic"), ("cards", "cards"), ("demo", "with_demo"), ("predict", "predict"),
+            ("accept", "with_accept"), ("reject", "with_reject"), ("misconc.", "with_misconceptions")]
+    for title, _ in cols:
+        table.add_column(title, justify="left" if title == "topic" else "right",
+                         style="cyan" if title == "topic" else None)
+    for t in data["topics"]:
+        table.add_row(*(str(t[key]) for _, key in cols))
+    table.add_section()
+    table.add_row("all", *(str(data["totals"][key]) for _, key in cols[1:]), style="bold")
+    con.print(table)
+    missing = data["missing"]
+    if missing:
+        con.print(Text(f"\n{len(missing)} card{'s' * (len(missing) != 1)} missing optional fields:", style="bold"))
+        for m in missing[:30]:
+            con.print(Text(f"  {m['card']}", style="cyan") + Text(f"  {', '.join(m['missing'])}  ({m['source']})",
+                                                                   style="dim"))
+        if len(missing) > 30:
+            con.print(Text(f"  … and {len(missing) - 30} more (--json lists all)", style="dim"))
+    else:
+        con.print(Text("\nEvery card has every optional field.", style="green"))

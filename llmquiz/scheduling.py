@@ -1,0 +1,166 @@
+"""Spaced repetition with FSRS: what a grade suggests, how a rating moves a card, what to study next.
+
+The `fsrs` package does the memory model; this module keeps llmquiz's rules around it: times in UTC,
+state serialised as JSON in the store, fuzzing off so schedules are reproducible, and the queue order
+(due, then new, then the weakest cards when a topic is drilled).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from llmquiz.review import Rating
+
+if TYPE_CHECKING:
+    import fsrs
+
+    from llmquiz.card import Card
+    from llmquiz.grading import Grade
+    from llmquiz.store import Store
+
+DEFAULT_RETENTION = 0.9
+DEFAULT_NEW_PER_DAY = 20
+
+
+def make_scheduler(retention: float = DEFAULT_RETENTION) -> fsrs.Scheduler:
+    """An FSRS scheduler with llmquiz's settings (fuzzing off so due dates are reproducible)."""
+    import fsrs
+
+    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
+
+
+def suggest_rating(grade: Grade, n_key_points: int) -> Rating:
+    """The rating a grade suggests; the learner may override it.
+
+    Wrong -> Again. Partial -> Hard only when the core was recalled (at least half the key points
+    and no misconception), else Again: rating Hard on a forgotten card would tell FSRS it was
+    remembered. Correct -> Good. Easy is the learner's call alone.
+    """
+    if grade.verdict.value == "correct":
+        return Rating.GOOD
+    if grade.verdict.value == "partial":
+        core = n_key_points == 0 or len(grade.found) * 2 >= n_key_points
+        return Rating.HARD if core and grade.misconception is None else Rating.AGAIN
+    return Rating.AGAIN
+
+
+def review(state: dict[str, Any] | None, rating: Rating, now: datetime,
+           retention: float = DEFAULT_RETENTION) -> tuple[dict[str, Any], datetime]:
+    """Apply one rating at `now` (UTC) to a card's FSRS state; return the new state and due time."""
+    import fsrs
+
+    now = _utc(now)
+    card = fsrs.Card.from_dict(state) if state else fsrs.Card(card_id=1, due=now)  # type: ignore[arg-type]
+    card, _ = make_scheduler(retention).review_card(card, fsrs.Rating(int(rating)), review_datetime=now)
+    return dict(card.to_dict()), card.due
+
+
+def retrievability(state: dict[str, Any] | None, now: datetime, retention: float = DEFAULT_RETENTION) -> float:
+    """The predicted probability of recalling the card at `now` (0 for a card never reviewed)."""
+    if not state or state.get("stability") is None or not state.get("last_review"):
+        return 0.0
+    # FSRS-6 forgetting curve, the same one `fsrs.Scheduler.get_card_retrievability` uses;
+    # computed here to avoid building a Card per row when ranking thousands of cards.
+    decay = -_scheduler_decay()
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed = max(0, (_utc(now) - datetime.fromisoformat(state["last_review"])).days)
+    return float((1 + factor * elapsed / state["stability"]) ** decay)
+
+
+def _scheduler_decay() -> float:
+    import fsrs.scheduler as s
+
+    return float(s.DEFAULT_PARAMETERS[20])
+
+
+def _utc(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+@dataclass
+class Plan:
+    """The cards of one session in order, and why each is there."""
+
+    cards: list[Card]
+    due: int = 0
+    new: int = 0
+    cram: int = 0
+    next_due: datetime | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cards": [c.id for c in self.cards], "due": self.due, "new": self.new, "cram": self.cram,
+                "next_due": self.next_due.isoformat() if self.next_due else None}
+
+
+def new_cards_today(store: Store, now: datetime) -> int:
+    """How many cards had their first ever review today (local midnight onwards)."""
+    local_midnight = _utc(now).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = local_midnight.astimezone(UTC).isoformat()
+    row = store.db.execute(
+        "SELECT COUNT(*) FROM (SELECT card_id, MIN(reviewed_at) AS first FROM reviews GROUP BY card_id) "
+        "WHERE first >= ?", (since,)).fetchone()
+    return int(row[0])
+
+
+def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_limit: int,
+         due_only: bool = False, cram: bool = False, shuffle_seed: int | None = None,
+         retention: float = DEFAULT_RETENTION) -> Plan:
+    """Choose the session's cards: due (oldest first), then new, then the weakest when `cram`.
+
+    Example:
+        >>> plan(deck.cards, store, now=now, limit=10, new_limit=5, cram=True).cards  # doctest: +SKIP
+    """
+    now = _utc(now)
+    stamp = now.isoformat()
+    states = store.states()
+    due, new, rest = [], [], []
+    for card in cards:
+        entry = states.get(card.id)
+        if entry is None:
+            new.append(card)
+        elif entry[1] <= stamp:
+            due.append((entry[1], card))
+        else:
+            rest.append(card)
+    due.sort(key=lambda pair: pair[0])
+    chosen: list[Card] = [c for _, c in due]
+    reasons = {c.id: "due" for c in chosen}
+    n_due = len(chosen)
+    if shuffle_seed is not None:
+        import random
+
+        rng = random.Random(shuffle_seed)
+        rng.shuffle(chosen)
+        rng.shuffle(new)
+    taken_new = [] if due_only else new[: max(0, new_limit)]
+    reasons.update({c.id: "new" for c in taken_new})
+    chosen += taken_new
+    n_cram = 0
+    if cram and not due_only and len(chosen) < limit:
+        weakest = sorted(rest, key=lambda c: retrievability(states[c.id][0], now, retention))
+        extra = weakest[: limit - len(chosen)]
+        reasons.update({c.id: "practice" for c in extra})
+        chosen += extra
+        n_cram = len(extra)
+    chosen = chosen[:limit]
+    future = [states[c.id][1] for c in rest]
+    next_due = datetime.fromisoformat(min(future)) if future else None
+    return Plan(chosen, due=min(n_due, len(chosen)), new=len([c for c in chosen if reasons[c.id] == "new"]),
+                cram=min(n_cram, len(chosen)), next_due=next_due, reasons=reasons)
+
+
+def humanize_delta(delta: timedelta) -> str:
+    """'in 3 days', 'in 10 minutes': how far away a due time is."""
+    seconds = delta.total_seconds()
+    if seconds <= 60:
+        return "now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = math.floor(seconds / size)
+            return f"in {n} {unit}{'s' * (n != 1)}"
+    return "now"

@@ -1,0 +1,190 @@
+"""The interactive study loop: ask, read, grade, explain, rate, save; repeat.
+
+Terminal I/O lives here; the decisions live in `scheduling`, `session` and `grading`. Every review
+is committed as soon as it is rated, so Ctrl-C, Ctrl-D or `/q` at any prompt ends the session with
+everything answered so far saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from llmquiz import render, scheduling
+from llmquiz.card import Card
+from llmquiz.errors import LlmquizError
+from llmquiz.grading import Grade, grade
+from llmquiz.review import Rating
+from llmquiz.session import Session
+
+MAX_ANSWER = 20_000  # characters graded; a pasted essay is cut here rather than stalling the grader
+
+Ask = Callable[[str], str]
+
+
+@dataclass
+class StudyOptions:
+    """How a session runs."""
+
+    mode: str = "free"  # free | flash
+
+
+class _Quit(Exception):
+    """The learner asked to stop."""
+
+
+def _ask(con: Console) -> Ask:
+    try:
+        import readline  # noqa: F401  # enables arrow keys, history and line editing in input()
+    except ImportError:  # Windows without pyreadline: plain input still works
+        pass
+
+    def ask(prompt: str) -> str:
+        return con.input(prompt)
+
+    return ask
+
+
+def run(con: Console, cards: list[Card], session: Session, options: StudyOptions,
+        reasons: dict[str, str] | None = None, ask: Ask | None = None) -> None:
+    """Drill `cards` in order until they run out or the learner quits; then print the summary."""
+    ask = ask or _ask(con)
+    started = time.monotonic()
+    try:
+        for i, card in enumerate(cards, 1):
+            render.question(con, card, i, len(cards), (reasons or {}).get(card.id, ""))
+            if options.mode == "flash":
+                _flash(con, card, session, ask)
+            else:
+                _free(con, card, session, ask)
+    except (_Quit, KeyboardInterrupt, EOFError):
+        con.print()
+    when = None
+    if session.summary.next_due is not None:
+        when = scheduling.humanize_delta(session.summary.next_due - datetime.now(UTC))
+    render.summary(con, session.summary.to_dict(), time.monotonic() - started, when)
+    if session.summary.reviewed:
+        render.plain(con, f"Progress saved to {session.store.path}", "dim")
+
+
+def _command(text: str) -> str | None:
+    t = text.strip().lower()
+    if len(t) >= 2 and t[0] == "/" and t[1:] in {"h", "hint", "s", "skip", "d", "demo", "q", "quit"}:
+        return t[1]
+    return None
+
+
+def _free(con: Console, card: Card, session: Session, ask: Ask) -> None:
+    render.legend(con, demo=card.demo is not None or card.predict is not None)
+    hints = 0
+    shown = time.monotonic()
+    while True:
+        text = ask("[bold cyan]›[/] ")
+        cmd = _command(text)
+        if cmd == "q":
+            raise _Quit
+        if cmd == "s":
+            session.skip()
+            render.plain(con, "Skipped.", "dim")
+            return
+        if cmd == "d":
+            _demo(con, card, reveal=False)
+            continue
+        if cmd == "h":
+            hints += 1
+            render.hint(con, _hint(card, hints))
+            continue
+        break
+    seconds = time.monotonic() - shown
+    answer = text.strip()[:MAX_ANSWER]
+    with con.status("Grading…", spinner="dots"):
+        result = grade(card, answer)
+    render.grade(con, card, result)
+    suggested = scheduling.suggest_rating(result, len(card.key_points))
+    if hints and suggested > Rating.HARD:
+        suggested = Rating.HARD  # recalled with help is not a clean recall
+    rating = _rate(con, card, ask, None if result.unsure else suggested)
+    session.record(card, rating, answer=answer, grade=result, seconds=seconds)
+
+
+def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
+    render.legend(con, demo=card.demo is not None, flash=True)
+    shown = time.monotonic()
+    while True:
+        cmd = _command(ask("[dim](Enter to reveal)[/] "))
+        if cmd == "q":
+            raise _Quit
+        if cmd == "s":
+            session.skip()
+            return
+        if cmd == "d":
+            _demo(con, card, reveal=False)
+            continue
+        break
+    seconds = time.monotonic() - shown
+    render.model_answer(con, card, with_points=True)
+    rating = _rate(con, card, ask, None)
+    session.record(card, rating, seconds=seconds)
+
+
+def _rate(con: Console, card: Card, ask: Ask, suggested: Rating | None) -> Rating:
+    if suggested is None:
+        render.plain(con, "Judge your answer yourself.", "yellow")
+    while True:
+        text = ask(render.rating_prompt(suggested.label if suggested else None))
+        cmd = _command(text)
+        if cmd == "q":
+            raise _Quit
+        if cmd == "d":
+            _demo(con, card, reveal=True)
+            continue
+        if not text.strip() and suggested is not None:
+            return suggested
+        rating = Rating.parse(text)
+        if rating is not None:
+            return rating
+        render.plain(con, "Type 1, 2, 3 or 4 (or again / hard / good / easy).", "yellow")
+
+
+def _hint(card: Card, n: int) -> str:
+    if card.predict is not None:
+        return "Run the demo with /d to see how the number is computed — after you have guessed."
+    points = card.key_points
+    if not points:
+        return "No hints for this card."
+    if n == 1:
+        return f"A complete answer makes {len(points)} point{'s' * (len(points) != 1)}."
+    k = points[min(n - 2, len(points) - 1)]
+    words = k.point.split()
+    shown = " ".join(w if i < max(2, len(words) // 3) else "_" * min(len(w), 6) for i, w in enumerate(words))
+    return shown
+
+
+def _demo(con: Console, card: Card, *, reveal: bool) -> None:
+    ref = card.demo
+    if ref is None and card.predict is not None and reveal:
+        from llmquiz.card import DemoRef
+
+        ref = DemoRef(card.predict.demo, dict(card.predict.args))
+    if ref is None:
+        render.plain(con, "This card has no demo." if card.predict is None else
+                     "Answer first: the demo would give this card's answer away.", "dim")
+        return
+    try:
+        from llmquiz import demos
+
+        result = demos.run(ref.name, ref.args)  # type: ignore[attr-defined]
+        demos.render(result, con)  # type: ignore[attr-defined]
+    except LlmquizError as e:
+        render.plain(con, f"The demo could not run: {e.message}", "red")
+    except AttributeError:
+        render.plain(con, f"The '{ref.name}' demo is not available in this version.", "dim")
+
+
+def grade_once(card: Card, answer: str) -> Grade:
+    """Grade one answer with the same limits the study loop applies."""
+    return grade(card, answer.strip()[:MAX_ANSWER])
