@@ -1,7 +1,7 @@
 """The `llmquiz` command line: parse, call the core, render. No YAML, SQL or math here.
 
-Every `LlmquizError` raised below is caught once, in `_Group.invoke`, and printed as one line on
-stderr; Ctrl-C ends with a short message. Heavy modules are imported inside the commands that need
+Every `LlmquizError` raised below is caught once, in `commands.ErrorGroup`, and printed as one line
+on stderr; Ctrl-C ends with a short message. Heavy modules are imported inside the commands that need
 them, so `llmquiz --help` stays as fast as Typer itself.
 """
 
@@ -13,31 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from llmquiz.errors import LlmquizError
-
-
-class _Group(TyperGroup):
-    """Catches llmquiz's errors once, for every command and sub-command."""
-
-    def invoke(self, ctx: typer.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except LlmquizError as e:
-            from llmquiz import render
-
-            render.error(e.message, e.details)
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            from llmquiz import render
-
-            render.error("Interrupted.")
-            raise typer.Exit(130) from None
-
+from llmquiz.commands import ErrorGroup
 
 app = typer.Typer(
-    cls=_Group,
+    cls=ErrorGroup,
     name="llmquiz",
     help="Drill LLM / GenAI interview questions: type answers, get them graded, review on schedule.",
     no_args_is_help=True,
@@ -45,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-decks_app = typer.Typer(cls=_Group, help="Check and describe deck files.", no_args_is_help=True)
+decks_app = typer.Typer(cls=ErrorGroup, help="Check and describe deck files.", no_args_is_help=True)
 app.add_typer(decks_app, name="decks")
 
 DecksOpt = Annotated[list[Path] | None, typer.Option(
@@ -77,26 +57,29 @@ def _store() -> Any:
 @app.command()
 def study(
     topic: Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Cards in this session at most.")] = 20,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Cards in this session at most "
+                                                                          "(default: session_limit).")] = None,
     mode: Annotated[str, typer.Option("--mode", "-m", help="free: type answers; flash: reveal and self-rate.",
                                       case_sensitive=False)] = "free",
     shuffle: Annotated[bool, typer.Option("--shuffle", help="Shuffle the due and new cards.")] = False,
-    new: Annotated[int | None, typer.Option("--new", min=0, help="New cards at most (default: the daily "
-                                                                  "limit left today).")] = None,
+    new: Annotated[int | None, typer.Option("--new", min=0, help="New cards at most (default: what is "
+                                                                  "left of new_per_day).")] = None,
     due_only: Annotated[bool, typer.Option("--due-only", help="Only cards that are due.")] = False,
     decks: DecksOpt = None,
 ) -> None:
     """Study: answer each question in your own words; llmquiz grades it and schedules the card.
 
-    Without --topic you get the cards due across all topics, then new ones. With --topic you get
-    that topic's due cards, new ones, then your weakest, so there is always something to practise.
+    Without --topic you get the cards due across all topics, then new ones up to your daily limit.
+    With --topic you get that topic's due cards, its new ones, then your weakest, so there is
+    always something to practise. At the prompt: /h hint, /d demo, /s skip, /q quit.
 
     Example: llmquiz study --topic attention --limit 5
     """
+    import os
     import random
     from datetime import UTC, datetime
 
-    from llmquiz import render, scheduling
+    from llmquiz import config, render, scheduling
     from llmquiz import study as study_loop
     from llmquiz.errors import UsageError
     from llmquiz.session import Session
@@ -104,25 +87,34 @@ def study(
     mode = mode.lower()
     if mode not in ("free", "flash"):
         raise UsageError(f"--mode must be 'free' or 'flash', not '{mode}'.")
+    cfg = config.load()
+    if cfg.encoder != "auto":
+        os.environ.setdefault("LLMQUIZ_ENCODER", cfg.encoder)
     library = _library(decks)
-    cards = list(library.topic(topic).cards) if topic else [c for d in library.decks.values() for c in d.cards]
+    topic = topic or cfg.default_topic or None
+    limit = limit or cfg.session_limit
+    chosen = library.topic(topic) if topic else None
+    cards = list(chosen.cards) if chosen else list(library.cards.values())
     now = datetime.now(UTC)
     con = render.console()
     with _store() as store:
-        new_limit = new if new is not None else max(
-            0, scheduling.DEFAULT_NEW_PER_DAY - scheduling.new_cards_today(store, now))
-        if topic and new is None:
+        if new is not None:
+            new_limit = new
+        elif chosen:
             new_limit = limit  # drilling a topic: its new cards are the point
+        else:
+            new_limit = max(0, cfg.new_per_day - scheduling.new_cards_today(store, now))
         seed = random.SystemRandom().randrange(2**32) if shuffle else None
         plan = scheduling.plan(cards, store, now=now, limit=limit, new_limit=new_limit, due_only=due_only,
-                               cram=bool(topic), shuffle_seed=seed)
+                               cram=chosen is not None, shuffle_seed=seed, retention=cfg.desired_retention)
         if not plan.cards:
             when = scheduling.humanize_delta(plan.next_due - now) if plan.next_due else None
-            render.plain(con, "Nothing to study right now" + (f"; the next card is due {when}." if when else ".")
-                         + " Try --topic TOPIC to practise a topic anyway.")
+            due_text = f"; the next card is due {when}." if when else "."
+            render.plain(con, f"Nothing to study right now{due_text} Try --topic TOPIC to practise a topic anyway.")
             return
-        session = Session(store, mode=mode)
-        study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons)
+        session = Session(store, mode=mode, retention=cfg.desired_retention)
+        study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons,
+                       decks=library.decks)
 
 
 @app.command()
@@ -251,19 +243,19 @@ def _grade_batch(source: str) -> None:
         raise typer.Exit(1)
 
 
-def _register_optional() -> None:
-    """Attach command groups that live in their own modules."""
-    import importlib
+def _register() -> None:
+    """Attach the commands that live in their own modules."""
+    from llmquiz.commands import demo, model, progress
 
-    for module, name in (("llmquiz.commands.demo", "demo"), ("llmquiz.commands.model", "model")):
-        try:
-            sub = importlib.import_module(module).app
-        except ModuleNotFoundError:
-            continue
-        app.add_typer(sub, name=name)
+    for fn in (progress.stats, progress.history, progress.undo, progress.reset, progress.export,
+               progress.backup, progress.restore):
+        app.command()(fn)
+    app.add_typer(progress.config_app, name="config")
+    app.add_typer(demo.app, name="demo")
+    app.add_typer(model.app, name="model")
 
 
-_register_optional()
+_register()
 
 
 def main() -> None:

@@ -100,8 +100,10 @@ def resolve_topic(query: str, topics: Sequence[str]) -> str:
 
 
 def deck_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """The shipped decks first, then `LLMQUIZ_DECKS` folders, then `extra` (later ones override)."""
+    """Shipped decks, the learner's own folder, `LLMQUIZ_DECKS` folders, then `extra`; later ones override."""
     dirs = [paths.shipped_decks_dir()]
+    if paths.user_decks_dir().is_dir():
+        dirs.append(paths.user_decks_dir())
     env = os.environ.get("LLMQUIZ_DECKS", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     dirs += [Path(p) for p in extra]
@@ -184,11 +186,14 @@ def parse_file(path: Path) -> _Parsed:
     loader, yaml_error = _loader()
     try:
         node = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (CSafeLoader/SafeLoader)
+        data = yaml.load(text, Loader=loader)
     except yaml_error as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context, cmark = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and cmark is not None and mark is not None and cmark.line != mark.line:
+            problem = f"{problem} ({context} that starts at line {cmark.line + 1})"
         if "could not determine a constructor" in str(e):
             problem = "YAML tags that build objects (like !!python/...) are not allowed in decks"
         parsed.add(where, f"YAML syntax: {problem}")
@@ -231,6 +236,8 @@ class _DeckChecker:
         return True
 
     def text(self, value: Any, path: tuple, what: str) -> str | None:
+        if value is _MISSING:
+            return None  # already reported as a missing field
         if value is None or (isinstance(value, str) and not value.strip()):
             self.err(path, f"{what} is empty")
             return None
@@ -253,11 +260,11 @@ class _DeckChecker:
     def check(self, data: Any) -> None:
         if not self.fields(data, (), DECK_FIELDS, "deck"):
             return
-        topic = self.text(data.get("topic"), ("topic",), "topic")
+        topic = self.text(data.get("topic", _MISSING), ("topic",), "topic")
         if topic and not SLUG.match(topic):
             self.err(("topic",), f"topic '{topic}' must be lowercase letters, digits and hyphens")
-        title = self.text(data.get("title"), ("title",), "title")
-        description = self.text(data.get("description"), ("description",), "description")
+        title = self.text(data.get("title", _MISSING), ("title",), "title")
+        description = self.text(data.get("description", _MISSING), ("description",), "description")
         cards_raw = data.get("cards")
         cards: list[dict[str, Any]] = []
         if not isinstance(cards_raw, list) or not cards_raw:
@@ -276,13 +283,13 @@ class _DeckChecker:
         if not self.fields(raw, path, CARD_FIELDS, what):
             return None
         errors_before = len(self.parsed.problems)
-        card_id = self.text(raw.get("id"), (*path, "id"), f"{what}: id")
+        card_id = self.text(raw.get("id", _MISSING), (*path, "id"), f"{what}: id")
         if card_id:
             self.parsed.ids.append((card_id, *self.at((*path, "id"))))
         if card_id and not SLUG.match(card_id):
             self.err((*path, "id"), f"{what}: id must be lowercase letters, digits and hyphens")
-        question = self.text(raw.get("question"), (*path, "question"), f"{what}: question")
-        answer = self.text(raw.get("answer"), (*path, "answer"), f"{what}: answer")
+        question = self.text(raw.get("question", _MISSING), (*path, "question"), f"{what}: question")
+        answer = self.text(raw.get("answer", _MISSING), (*path, "answer"), f"{what}: answer")
         difficulty = raw.get("difficulty")
         if "difficulty" in raw and (isinstance(difficulty, bool) or difficulty not in (1, 2, 3)):
             self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {difficulty!r}")
@@ -297,7 +304,7 @@ class _DeckChecker:
         reject = self.texts(raw.get("reject"), (*path, "reject"), f"{what}: reject")
         if not card_id:
             return None
-        line, col = self.at(path)
+        line, _ = self.at(path)
         return {
             # An invalid card is kept out of the library but still cross-checked (see_also, demo).
             "invalid": len(self.parsed.problems) > errors_before or not (question and answer),
@@ -383,6 +390,9 @@ class _DeckChecker:
         return {"demo": demo, "args": args, "field": fld, "tolerance": float(tolerance)} if demo and fld else None
 
 
+_MISSING = object()
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "empty"}.get(
         type(value), type(value).__name__)
@@ -450,8 +460,8 @@ def load(targets: Sequence[str | Path] | None = None, *, extra: Iterable[str | P
     decks: dict[str, dict[str, Any]] = {}
     where: dict[str, dict[str, Any]] = {}   # card id -> the card dict in force
     every: list[dict[str, Any]] = []        # every card dict, valid or not, for cross-file checks
-    for level, group in enumerate(groups):
-        seen_here: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        seen_here: dict[str, tuple[str, int, int]] = {}
         for target in group:
             if not target.exists():
                 problems.append(Problem(str(target), 1, 1, "no such file or folder"))

@@ -52,6 +52,11 @@ def store_path() -> Path:
     return data_dir() / "progress.sqlite3"
 
 
+def user_decks_dir() -> Path:
+    """The learner's own deck folder (always loaded, after the shipped decks)."""
+    return data_dir() / "decks"
+
+
 def shipped_decks_dir() -> Path:
     """The decks that ship inside the package (the repo's top-level `decks/` in a checkout)."""
     here = Path(__file__).resolve().parent

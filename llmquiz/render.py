@@ -147,7 +147,7 @@ def summary(con: Console, s: dict[str, Any], elapsed: float, when_next: str | No
                 t.append(f"{VERDICT_MARK[verdict]} {s['verdicts'][verdict]} {verdict}  ",
                          style=VERDICT_STYLE[verdict])
         lines.append(t)
-    minutes, seconds = divmod(int(round(elapsed)), 60)
+    minutes, seconds = divmod(round(elapsed), 60)
     lines.append(Text(f"Time: {minutes}m {seconds:02d}s"))
     if s["most_missed"]:
         lines.append(Text("Missed most:", style="bold"))
@@ -195,3 +195,78 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
             con.print(Text(f"  … and {len(missing) - 30} more (--json lists all)", style="dim"))
     else:
         con.print(Text("\nEvery card has every optional field.", style="green"))
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _bars(con: Console, title: str, rows: Sequence[tuple[str, int]], style: str) -> None:
+    peak = max((n for _, n in rows), default=0) or 1
+    width = 40
+    con.print(Text(title, style="bold"))
+    for label, n in rows:
+        bar = "█" * round(width * n / peak) if n else ""
+        con.print(Text(f"  {label}  ") + Text(bar, style=style) + Text(f" {n}" if n else " ·", style="dim"))
+
+
+def stats(con: Console, data: dict[str, Any], cards: dict[str, Card]) -> None:
+    """`llmquiz stats`: the topic table, streak, daily chart, forecast, weak points and leeches."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for title in ("topic", "seen", "recall now", "acc. 7d", "acc. 30d", "reviews 30d"):
+        table.add_column(title, justify="left" if title == "topic" else "right",
+                         style="cyan" if title == "topic" else None)
+    for t in data["topics"]:
+        table.add_row(t["topic"], f"{t['seen']}/{t['cards']}", _pct(t["mean_retrievability"]),
+                      _pct(t["accuracy_7d"]), _pct(t["accuracy_30d"]), str(t["reviews_30d"]))
+    con.print(table)
+    con.print(Text(f"\nReviews: {data['reviews']}   Streak: {data['streak']} day{'s' * (data['streak'] != 1)}",
+                   style="bold"))
+    con.print()
+    per_day = data["per_day"]
+    _bars(con, f"Reviews per day (last {len(per_day)} days)",
+          [(d["day"][5:], d["reviews"]) for d in per_day[-14:]], "green")
+    con.print()
+    _bars(con, "Due in the next 7 days", [(d["day"][5:], d["due"]) for d in data["forecast"]], "yellow")
+    if data["most_missed"]:
+        con.print(Text("\nKey points missed most", style="bold"))
+        for m in data["most_missed"]:
+            con.print(Text(f"  {m['times']}× ") + Text(m["point"]) + Text(f"  ({m['card']})", style="dim"))
+    if data["leeches"]:
+        con.print(Text("\nLeeches (failed 4+ times): rewrite them in your words or study the demo", style="bold red"))
+        for leech in data["leeches"]:
+            question = cards[leech["card"]].question if leech["card"] in cards else ""
+            con.print(Text(f"  {leech['card']}", style="cyan") + Text(f"  {leech['lapses']} lapses  ") +
+                      Text(question, style="dim"))
+            for a in leech["last_answers"]:
+                con.print(Text(f"      {a['at'][:10]} {a['verdict'] or '-':8} ") + Text(a["answer"][:80] or "(empty)"))
+
+
+def history(con: Console, card: Card, reviews: Sequence[Any], state: dict[str, Any] | None) -> None:
+    """`llmquiz history CARD`: each past answer with its grade and rating."""
+    con.print(Text(card.question, style="bold"))
+    if not reviews:
+        con.print(Text("No reviews of this card yet.", style="dim"))
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for title in ("when", "verdict", "score", "rating", "secs", "answer"):
+        table.add_column(title, overflow="fold")
+    for r in reviews:
+        table.add_row(f"{r.reviewed_at.astimezone():%Y-%m-%d %H:%M}", r.verdict or "-",
+                      "-" if r.score is None else str(r.score), r.rating.label, f"{r.seconds:.0f}",
+                      Text(r.answer or "(empty)"))
+    con.print(table)
+    if state:
+        con.print(Text(f"Next due: {state['due'][:16].replace('T', ' ')} UTC", style="dim"))
+
+
+def config(con: Console, values: dict[str, Any], help_text: dict[str, str], path: str) -> None:
+    """`llmquiz config show`."""
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for title in ("key", "value", "meaning"):
+        table.add_column(title, style="cyan" if title == "key" else None)
+    for key, value in values.items():
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        table.add_row(key, shown or '""', help_text.get(key, ""))
+    con.print(table)
+    con.print(Text(f"File: {path}", style="dim"))

@@ -98,12 +98,10 @@ class Plan:
 
 
 def new_cards_today(store: Store, now: datetime) -> int:
-    """How many cards had their first ever review today (local midnight onwards)."""
-    local_midnight = _utc(now).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-    since = local_midnight.astimezone(UTC).isoformat()
-    row = store.db.execute(
-        "SELECT COUNT(*) FROM (SELECT card_id, MIN(reviewed_at) AS first FROM reviews GROUP BY card_id) "
-        "WHERE first >= ?", (since,)).fetchone()
+    """How many cards had their first ever review today (the learner's local day)."""
+    today = _utc(now).astimezone().date().isoformat()
+    row = store.db.execute("SELECT COUNT(DISTINCT card_id) FROM reviews WHERE day = ? AND state_before IS NULL",
+                           (today,)).fetchone()
     return int(row[0])
 
 
@@ -117,14 +115,14 @@ def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_
     """
     now = _utc(now)
     stamp = now.isoformat()
-    states = store.states()
+    due_at = store.due_times()
     due, new, rest = [], [], []
     for card in cards:
-        entry = states.get(card.id)
-        if entry is None:
+        when = due_at.get(card.id)
+        if when is None:
             new.append(card)
-        elif entry[1] <= stamp:
-            due.append((entry[1], card))
+        elif when <= stamp:
+            due.append((when, card))
         else:
             rest.append(card)
     due.sort(key=lambda pair: pair[0])
@@ -142,13 +140,14 @@ def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_
     chosen += taken_new
     n_cram = 0
     if cram and not due_only and len(chosen) < limit:
+        states = store.states()  # only needed here: ranking by retrievability reads stability
         weakest = sorted(rest, key=lambda c: retrievability(states[c.id][0], now, retention))
         extra = weakest[: limit - len(chosen)]
         reasons.update({c.id: "practice" for c in extra})
         chosen += extra
         n_cram = len(extra)
     chosen = chosen[:limit]
-    future = [states[c.id][1] for c in rest]
+    future = [due_at[c.id] for c in rest]
     next_due = datetime.fromisoformat(min(future)) if future else None
     return Plan(chosen, due=min(n_due, len(chosen)), new=len([c for c in chosen if reasons[c.id] == "new"]),
                 cram=min(n_cram, len(chosen)), next_due=next_due, reasons=reasons)

@@ -24,11 +24,12 @@ from llmquiz.review import Rating, Review
 SQLITE_HEADER = b"SQLite format 3\x00"
 REVIEW_COLUMNS = ("card_id, topic, reviewed_at, mode, answer, score, verdict, rating, seconds, found, "
                   "missed, state_before, state_after")
+INSERT_REVIEW = f"INSERT INTO reviews ({REVIEW_COLUMNS}, day) VALUES ({', '.join('?' * 14)})"
 
 
 def m001_initial(db: sqlite3.Connection) -> None:
     """Reviews, and the current schedule of every card ever reviewed."""
-    db.executescript("""
+    _script(db, """
         CREATE TABLE reviews (
             id INTEGER PRIMARY KEY,
             card_id TEXT NOT NULL,
@@ -36,7 +37,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             reviewed_at TEXT NOT NULL,          -- ISO 8601, UTC
             mode TEXT NOT NULL,                 -- free | flash | predict
             answer TEXT NOT NULL DEFAULT '',
-            score INTEGER,                      -- 0-5; NULL when self-rated (flash)
+            score INTEGER,                      -- 0-5, NULL when self-rated (flash)
             verdict TEXT,
             rating INTEGER NOT NULL,            -- 1 again, 2 hard, 3 good, 4 easy
             seconds REAL NOT NULL,
@@ -57,8 +58,37 @@ def m001_initial(db: sqlite3.Connection) -> None:
     """)
 
 
+def m002_days_and_misses(db: sqlite3.Connection) -> None:
+    """A local-day column for per-day stats, and running counts of missed key points.
+
+    Both make `llmquiz stats` independent of the number of reviews: a million reviews are
+    summed through indexes instead of being read one by one.
+    """
+    _script(db, """
+        ALTER TABLE reviews ADD COLUMN day TEXT;
+        UPDATE reviews SET day = date(reviewed_at, 'localtime');
+        CREATE INDEX reviews_day ON reviews(day, card_id);
+        CREATE INDEX reviews_again ON reviews(card_id) WHERE rating = 1;
+        CREATE TABLE misses (
+            card_id TEXT NOT NULL,
+            point TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (card_id, point)
+        ) WITHOUT ROWID;
+        INSERT INTO misses (card_id, point, n)
+            SELECT card_id, value, COUNT(*) FROM reviews, json_each(reviews.missed) GROUP BY card_id, value
+    """)
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # Statement by statement: executescript() would COMMIT the migration's open transaction.
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Applied in order; the store's user_version is how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_days_and_misses]
 
 
 class Store:
@@ -127,8 +157,8 @@ class Store:
     def record(self, review: Review, *, due: datetime | None = None) -> int:
         """Save a review and the card's new schedule in one transaction; return the review id."""
         with self._write() as db:
-            cur = db.execute(f"INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES "
-                             f"({', '.join('?' * 13)})", review.row())
+            cur = db.execute(INSERT_REVIEW, _row(review))
+            _count_misses(db, review, +1)
             if review.state_after is not None:
                 db.execute(
                     "INSERT INTO card_state (card_id, state, due, updated_at) VALUES (?, ?, ?, ?) "
@@ -146,6 +176,7 @@ class Store:
                 return None
             review = _review(row)
             db.execute("DELETE FROM reviews WHERE id = ?", (review.id,))
+            _count_misses(db, review, -1)
             if review.state_before is None:
                 db.execute("DELETE FROM card_state WHERE card_id = ?", (review.card_id,))
             else:
@@ -161,6 +192,7 @@ class Store:
             if card_ids is None:
                 n = db.execute("DELETE FROM reviews").rowcount
                 db.execute("DELETE FROM card_state")
+                db.execute("DELETE FROM misses")
                 return n
             ids = list(card_ids)
             n = 0
@@ -168,6 +200,7 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 n += db.execute(f"DELETE FROM reviews WHERE card_id IN ({marks})", chunk).rowcount
                 db.execute(f"DELETE FROM card_state WHERE card_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM misses WHERE card_id IN ({marks})", chunk)
             return n
 
     def import_reviews(self, reviews: Iterable[Review], states: dict[str, tuple[dict, str]]) -> int:
@@ -179,7 +212,8 @@ class Store:
                                     (r.card_id, r.reviewed_at.isoformat())).fetchone()
                 if exists:
                     continue
-                db.execute(f"INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES ({', '.join('?' * 13)})", r.row())
+                db.execute(INSERT_REVIEW, _row(r))
+                _count_misses(db, r, +1)
                 added += 1
             for card_id, (state, due) in states.items():
                 current = db.execute("SELECT updated_at FROM card_state WHERE card_id = ?",
@@ -231,6 +265,19 @@ class Store:
     def count(self) -> int:
         """How many reviews the store holds."""
         return int(self.db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0])
+
+
+def _row(review: Review) -> tuple[Any, ...]:
+    # The learner's local calendar day, fixed at review time: streaks and per-day charts use it.
+    return (*review.row(), review.reviewed_at.astimezone().date().isoformat())
+
+
+def _count_misses(db: sqlite3.Connection, review: Review, sign: int) -> None:
+    for point in set(review.missed):
+        db.execute("INSERT INTO misses (card_id, point, n) VALUES (?, ?, ?) ON CONFLICT(card_id, point) "
+                   "DO UPDATE SET n = n + excluded.n", (review.card_id, point, sign))
+    if sign < 0:
+        db.execute("DELETE FROM misses WHERE n <= 0")
 
 
 def _review(row: tuple[Any, ...]) -> Review:

@@ -7,6 +7,7 @@ everything answered so far saved.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from llmquiz import render, scheduling
-from llmquiz.card import Card
+from llmquiz.card import Card, Deck
 from llmquiz.errors import LlmquizError
 from llmquiz.grading import Grade, grade
 from llmquiz.review import Rating
@@ -38,10 +39,9 @@ class _Quit(Exception):
 
 
 def _ask(con: Console) -> Ask:
-    try:
-        import readline  # noqa: F401  # enables arrow keys, history and line editing in input()
-    except ImportError:  # Windows without pyreadline: plain input still works
-        pass
+    # readline gives input() arrow keys, history and line editing; Windows without it still works.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
 
     def ask(prompt: str) -> str:
         return con.input(prompt)
@@ -50,8 +50,13 @@ def _ask(con: Console) -> Ask:
 
 
 def run(con: Console, cards: list[Card], session: Session, options: StudyOptions,
-        reasons: dict[str, str] | None = None, ask: Ask | None = None) -> None:
-    """Drill `cards` in order until they run out or the learner quits; then print the summary."""
+        reasons: dict[str, str] | None = None, ask: Ask | None = None,
+        decks: dict[str, Deck] | None = None) -> None:
+    """Drill `cards` in order until they run out or the learner quits; then print the summary.
+
+    `decks` (topic -> deck) lets the learner copy a card into their own deck when they overrule
+    the grader; without it that offer is not made.
+    """
     ask = ask or _ask(con)
     started = time.monotonic()
     try:
@@ -60,7 +65,7 @@ def run(con: Console, cards: list[Card], session: Session, options: StudyOptions
             if options.mode == "flash":
                 _flash(con, card, session, ask)
             else:
-                _free(con, card, session, ask)
+                _free(con, card, session, ask, (decks or {}).get(card.topic))
     except (_Quit, KeyboardInterrupt, EOFError):
         con.print()
     when = None
@@ -78,7 +83,7 @@ def _command(text: str) -> str | None:
     return None
 
 
-def _free(con: Console, card: Card, session: Session, ask: Ask) -> None:
+def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | None) -> None:
     render.legend(con, demo=card.demo is not None or card.predict is not None)
     hints = 0
     shown = time.monotonic()
@@ -109,6 +114,24 @@ def _free(con: Console, card: Card, session: Session, ask: Ask) -> None:
         suggested = Rating.HARD  # recalled with help is not a clean recall
     rating = _rate(con, card, ask, None if result.unsure else suggested)
     session.record(card, rating, answer=answer, grade=result, seconds=seconds)
+    overruled = result.verdict.value != "correct" and rating >= Rating.GOOD
+    if overruled and deck is not None and answer and card.predict is None:
+        _offer_accept(con, ask, deck, card, answer)
+
+
+def _offer_accept(con: Console, ask: Ask, deck: Deck, card: Card, answer: str) -> None:
+    """After the learner overrules a low grade, offer to keep their answer as an accepted one."""
+    reply = ask("Add your answer to this card's accepted answers in your own deck? [y/N] ")
+    if reply.strip().lower() not in ("y", "yes"):
+        return
+    from llmquiz import user_decks
+
+    try:
+        path = user_decks.add_accepted(deck, card, answer)
+    except OSError as e:
+        render.plain(con, f"Could not write your deck: {e.strerror}.", "red")
+        return
+    render.plain(con, f"Saved to {path}; your copy of the card now overrides the shipped one.", "dim")
 
 
 def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:

@@ -1,0 +1,199 @@
+"""Progress commands: stats, history, undo, reset, export, backup, restore, config.
+
+Each function parses its options, calls the core and renders; `cli.py` registers them as top-level
+commands. Errors are `LlmquizError`s, printed once by the root group.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmquiz.commands import ErrorGroup
+
+DecksOpt = Annotated[list[Path] | None, typer.Option(
+    "--decks", help="Extra deck folder or file (repeatable). Also: LLMQUIZ_DECKS.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON.")]
+TopicOpt = Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _library(decks: list[Path] | None) -> Any:
+    from llmquiz import decks as deck_loader
+
+    return deck_loader.load_valid(extra=decks or [])
+
+
+def _store() -> Any:
+    from llmquiz import render
+    from llmquiz.store import Store
+
+    store = Store.open()
+    if store.notice:
+        render.notice(store.notice)
+    return store
+
+
+def stats(topic: TopicOpt = None, days: Annotated[int, typer.Option(min=7, max=365, help="Days of history "
+                                                                       "in the chart.")] = 30,
+          decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
+    """Progress: per-topic recall, streak, reviews per day, due forecast, weak points, leeches.
+
+    Example: llmquiz stats --topic rag
+    """
+    from llmquiz import config, render
+    from llmquiz import stats as stats_core
+
+    library = _library(decks)
+    cards = list(library.topic(topic).cards) if topic else list(library.cards.values())
+    with _store() as store:
+        result = stats_core.compute(store, cards, now=datetime.now(UTC), days=days,
+                                    retention=config.load().desired_retention)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        render.stats(render.console(), result.to_dict(), library.cards)
+
+
+def history(card_id: Annotated[str, typer.Argument(help="The card id (see `llmquiz grade --help`).")],
+            decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
+    """Every answer you gave to one card, with its grade and your rating.
+
+    Example: llmquiz history attn-scaling
+    """
+    from llmquiz import render
+
+    card = _library(decks).card(card_id)
+    with _store() as store:
+        reviews = store.reviews(card.id)
+        state = store.state(card.id)
+    if as_json:
+        _print_json({"card": card.id, "question": card.question, "due": state["due"] if state else None,
+                     "reviews": [r.to_dict() for r in reviews]})
+    else:
+        render.history(render.console(), card, reviews, state)
+
+
+def undo(as_json: JsonOpt = False) -> None:
+    """Take back your last review: the answer is deleted and the card's schedule restored.
+
+    Example: llmquiz undo
+    """
+    from llmquiz import render
+
+    with _store() as store:
+        review = store.undo_last()
+    if as_json:
+        _print_json({"undone": review.to_dict() if review else None})
+    elif review is None:
+        render.plain(render.console(), "Nothing to undo: no reviews yet.")
+    else:
+        render.plain(render.console(), f"Undid your {review.rating.label} review of {review.card_id} "
+                     f"({review.reviewed_at.astimezone():%Y-%m-%d %H:%M}); its schedule is back as it was.")
+
+
+def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+          decks: DecksOpt = None) -> None:
+    """Forget progress (all of it, or one topic's); asks first unless --yes.
+
+    Example: llmquiz reset --topic rag --yes
+    """
+    from llmquiz import render
+    from llmquiz.errors import UsageError
+
+    library = _library(decks) if topic else None
+    ids = [c.id for c in library.topic(topic).cards] if library and topic else None
+    what = f"progress on topic '{library.topic(topic).topic}'" if library and topic else "ALL your progress"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"refusing to reset {what} without confirmation; add --yes.")
+        if not typer.confirm(f"Really forget {what}? A backup first is `llmquiz backup -o FILE`."):
+            render.plain(render.console(), "Nothing was reset.")
+            return
+    with _store() as store:
+        n = store.reset(ids)
+    render.plain(render.console(), f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
+
+
+def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
+           output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+           topic: TopicOpt = None, decks: DecksOpt = None) -> None:
+    """Export cards to Anki, CSV or Markdown (model answer and key points on the back).
+
+    Example: llmquiz export --format anki --topic rag -o rag.apkg
+    """
+    from llmquiz import export as exporter
+    from llmquiz import render
+
+    library = _library(decks)
+    deck = library.topic(topic) if topic else None
+    cards = list(deck.cards) if deck else list(library.cards.values())
+    n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview")
+    render.plain(render.console(), f"Wrote {n} cards to {output}.")
+
+
+def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
+    """Save all your progress (reviews and schedules) to a JSON file.
+
+    Example: llmquiz backup -o llmquiz-progress.json
+    """
+    from llmquiz import backup as backups
+    from llmquiz import render
+
+    with _store() as store:
+        counts = backups.backup(store, output)
+    render.plain(render.console(), f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
+
+
+def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmquiz backup`.")]) -> None:
+    """Merge a backup into your progress; reviews you already have are skipped.
+
+    Example: llmquiz restore llmquiz-progress.json
+    """
+    from llmquiz import backup as backups
+    from llmquiz import render
+
+    with _store() as store:
+        counts = backups.restore(store, source)
+    render.plain(render.console(), f"Restored {counts['added']} reviews ({counts['skipped']} already present); "
+                 f"{counts['total']} in all.")
+
+
+config_app = typer.Typer(cls=ErrorGroup, help="Show or change settings (a TOML file in your config folder).",
+                         no_args_is_help=True)
+
+
+@config_app.command("show")
+def config_show(as_json: JsonOpt = False) -> None:
+    """Show every setting, its value and what it does.
+
+    Example: llmquiz config show
+    """
+    from llmquiz import config, render
+
+    cfg = config.load()
+    if as_json:
+        _print_json({"path": str(config.config_path()), **cfg.to_dict()})
+    else:
+        render.config(render.console(), cfg.to_dict(), config.HELP, str(config.config_path()))
+
+
+@config_app.command("set")
+def config_set(key: Annotated[str, typer.Argument(help="Setting name (see `llmquiz config show`).")],
+               value: Annotated[str, typer.Argument(help="New value.")]) -> None:
+    """Change one setting.
+
+    Example: llmquiz config set new_per_day 10
+    """
+    from llmquiz import config, render
+
+    cfg = config.set_value(key, value)
+    render.plain(render.console(), f"{key} = {cfg.to_dict()[key]}")

@@ -1,0 +1,59 @@
+"""Grading free-text answers: one entry point, `grade(card, answer) -> Grade`.
+
+The study loop, `llmquiz grade` and the deck self-tests all go through `grade`, so the inside can
+improve without any caller changing. The grader combines key-point coverage (aliases, normalised
+words, typos, meaning), whole-answer similarity, contradiction and misconception checks and a
+keyword-salad check; see `scorer.py` for how they add up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from llmquiz.card import Card
+from llmquiz.grading.result import Grade, Verdict
+
+if TYPE_CHECKING:
+    from llmquiz.grading.profile import Encoder
+    from llmquiz.grading.rubric import Rubric
+
+__all__ = ["Grade", "Verdict", "default_encoder", "grade", "grade_rubric"]
+
+
+def default_encoder() -> Encoder:
+    """The encoder `grade` uses when none is passed: `encoders.get_encoder()` ("auto")."""
+    from llmquiz.grading.encoders import get_encoder
+
+    return get_encoder(None)
+
+
+def grade(card: Card, answer: str, *, encoder: Encoder | None = None) -> Grade:
+    """Score `answer` against `card` on 0-5 with found and missed key points.
+
+    Predict cards are graded by `llmquiz.predict.grade_prediction` (an exact comparison).
+    Deterministic: the same card, answer and encoder always give the same grade.
+
+    Example:
+        >>> g = grade(card, "Scaling by sqrt(d_k) keeps softmax from saturating.")
+        >>> g.verdict
+        <Verdict.PARTIAL: 'partial'>
+    """
+    if card.predict is not None:
+        from llmquiz.predict import grade_prediction
+
+        return grade_prediction(card, answer)
+    from llmquiz.grading.rubric import from_card
+
+    return grade_rubric(from_card(card), answer, encoder=encoder)
+
+
+def grade_rubric(rubric: Rubric, answer: str, *, encoder: Encoder | None = None) -> Grade:
+    """Grade `answer` against a `Rubric` (a card's, or one built by `rubric.from_parts`)."""
+    from llmquiz.grading import profile as profiles
+    from llmquiz.grading.evidence import gather
+    from llmquiz.grading.scorer import to_grade
+
+    enc = encoder if encoder is not None else default_encoder()
+    answer = answer if isinstance(answer, str) else str(answer or "")
+    prof = profiles.get(rubric, enc)
+    return to_grade(rubric, gather(prof, answer, enc))

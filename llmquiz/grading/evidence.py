@@ -1,0 +1,251 @@
+"""Gathering the evidence about one answer: coverage, similarity, contradictions, misconceptions, salad.
+
+`gather` reads the answer once and returns an `Evidence` record of numbers and findings; `scorer.py`
+turns it into a grade. Keeping the two apart lets the benchmark inspect every signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmquiz.grading import lexicon
+from llmquiz.grading.contradiction import Verdict, check
+from llmquiz.grading.match import Hit, find_alias, same_word, term_share
+from llmquiz.grading.parse import Parsed, parse
+from llmquiz.grading.profile import Encoder, Profile
+from llmquiz.grading.salad import is_bare, is_salad
+from llmquiz.grading.text import MAX_CHARS, fold
+
+MAX_ENCODED = 24  # answer clauses sent to the encoder
+MAX_CLAUSES = 60  # answer clauses checked for contradictions
+DENSITY_SHARE = 0.5  # an answer with half the model answer's content words can be complete in meaning
+TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
+
+
+@dataclass
+class PointEvidence:
+    """How one key point fared."""
+
+    lexical: float = 0.0  # 1 when an alias (or most terms) occurred in a sentence that counts
+    semantic: float = 0.0  # closeness of the best answer sentence, above the background floor
+    named_only: bool = False  # an alias occurred only in a list of terms
+    contradicted: bool = False  # an alias occurred in a clause that says the opposite
+    hit: Hit | None = None
+
+
+@dataclass
+class Evidence:
+    """Everything measured about one answer."""
+
+    empty: bool = False
+    idk: bool = False
+    words: int = 0
+    truncated: bool = False
+    salad_share: float = 0.0  # share of content words in sentences that only list terms
+    bare: bool = False  # the whole answer is a short bag of terms
+    points: list[PointEvidence] = field(default_factory=list)
+    similarity: float = 0.0  # whole answer to model answer, above the background floor
+    raw_cosine: float = 0.0
+    question_similarity: float = 0.0  # how close the answer is to merely restating the question
+    clauses: list[Verdict] = field(default_factory=list)
+    claim: int | None = None  # index of the misconception the answer makes
+    claim_strength: float = 0.0  # 0-1: how sure
+    claim_signals: list[str] = field(default_factory=list)
+    claim_semantic: list[float] = field(default_factory=list)
+    reference_semantic: float = 0.0
+    recall: float = 0.0  # mean over model-answer clauses of the closest answer clause, above the floor
+    density: float = 0.0  # answer content words that count, relative to half the model answer's (0-1)
+
+    @property
+    def contradictions(self) -> list[Verdict]:
+        return [c for c in self.clauses if c.status == "contradicts"]
+
+    @property
+    def agreements(self) -> list[Verdict]:
+        return [c for c in self.clauses if c.status == "agrees"]
+
+
+def is_idk(answer: str, parsed: Parsed) -> bool:
+    """True when the answer says "I don't know" and little else."""
+    text = " " + fold(answer).replace("’", "'") + " "
+    if parsed.content_words > 12:
+        return False
+    if any(f" {p} " in text for p in lexicon.IDK_PHRASES if " " in p) or text.strip() in lexicon.IDK_PHRASES:
+        return True
+    return text.strip() in {"?", "??", "???", "-", "...", "no", "none", "n/a", "na"}
+
+
+def _calibrate(cos: Any, floor: Any) -> Any:
+    return (cos - floor) / (1.0 - floor + 1e-6)
+
+
+def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
+    """Measure `answer` against a prepared rubric."""
+    import numpy as np
+
+    ev = Evidence()
+    ev.truncated = len(answer) > MAX_CHARS
+    parsed = parse(answer)
+    ev.words = parsed.content_words
+    rubric = profile.rubric
+    if not parsed.sentences:
+        ev.empty = True
+        ev.points = [PointEvidence() for _ in rubric.points]
+        return ev
+    ev.idk = is_idk(answer, parsed)
+    enum = rubric.enumeration
+    for s in parsed.sentences:
+        s.salad = is_salad(s.text, enum)
+    ev.bare = is_bare(answer, enum)
+    if ev.bare:
+        for s in parsed.sentences:
+            s.salad = True
+    total = max(1, parsed.content_words)
+    ev.salad_share = sum(s.content for s in parsed.sentences if s.salad) / total
+
+    # Contradictions, clause by clause (capped for pasted walls of text).
+    limited = Parsed(parsed.text, parsed.sentences)
+    if sum(len(s.clauses) for s in parsed.sentences) > MAX_CLAUSES:
+        keep, n = [], 0
+        for s in parsed.sentences:
+            n += len(s.clauses)
+            if n > MAX_CLAUSES:
+                break
+            keep.append(s)
+        limited = Parsed(parsed.text, keep)
+    ev.clauses = [v for v in check(limited, profile.refs, profile.contrast)
+                  if not parsed.sentences[v.sentence].salad]
+    bad_clauses = {(v.sentence, v.parent) for v in ev.clauses if v.status in ("contradicts", "claims")}
+    bad_sentences = {v.sentence for v in ev.clauses if v.status in ("contradicts", "claims")}
+    counting = {i for i, s in enumerate(parsed.sentences) if not s.salad}
+    ref_words = max(1, profile.reference_words)
+    ev.density = min(1.0, sum(parsed.sentences[i].content for i in counting) / (DENSITY_SHARE * ref_words))
+
+    # Lexical coverage.
+    for k, point in enumerate(rubric.points):
+        pe = PointEvidence()
+        hit = None
+        for alias in profile.aliases[k]:
+            hit = find_alias(alias, parsed.sentences, counting)
+            if hit is not None:
+                break
+        if hit is None and point.terms:
+            best = 0.0
+            for si in counting:
+                share, used = term_share(point.terms, parsed.sentences[si])
+                if share > best:
+                    best, hit = share, Hit("terms", si, tuple(used))
+            pe.lexical = min(1.0, best / TERM_SHARE) if best >= 0.34 else 0.0
+            if pe.lexical < 1.0:
+                hit = None if pe.lexical == 0 else hit
+        elif hit is not None:
+            pe.lexical = 1.0
+        if hit is not None:
+            sent = parsed.sentences[hit.sentence]
+            clause_ids = {sent.toks[p].clause for p in hit.positions if p < len(sent.toks)}
+            texts = {sent.clauses[c].text for c in clause_ids if c < len(sent.clauses)}
+            if any((hit.sentence, t) in bad_clauses for t in texts):
+                pe.contradicted = True
+                pe.lexical = 0.0
+            pe.hit = hit
+        elif any(find_alias(a, parsed.sentences) for a in profile.aliases[k]):
+            pe.named_only = True
+        ev.points.append(pe)
+
+    # Meaning: embed the clauses that count and compare them with the rubric. Clauses, not sentences:
+    # a paraphrase matches the model answer clause by clause. A sentence's vector is the mean of its
+    # clauses', the answer's the mean of all.
+    units: list[tuple[int, str, int]] = []  # (sentence, clause text, content words)
+    for i in sorted(counting):
+        for cl in parsed.sentences[i].clauses:
+            if cl.content and (i, cl.text) not in bad_clauses:
+                units.append((i, cl.text, len(cl.content)))
+    if not units:  # salad-only or fully contradicted: still embed, for the misconception check
+        units = [(i, s.text, max(1, s.content)) for i, s in enumerate(parsed.sentences)]
+    units = units[:MAX_ENCODED]
+    vecs = np.asarray(encoder.encode([u[1] for u in units]), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    weights = np.array([u[2] for u in units], dtype=np.float32)
+    whole = (vecs * weights[:, None]).sum(axis=0)
+    whole /= max(float(np.linalg.norm(whole)), 1e-12)
+    good = [k for k, u in enumerate(units) if u[0] in counting and (u[0], u[1]) not in bad_clauses]
+    ev.raw_cosine = float(whole @ profile.model_vec)
+    ev.similarity = float(_calibrate(ev.raw_cosine, profile.model_floor)) if good else 0.0
+    ev.question_similarity = float(whole @ profile.question_vec)
+    if good:
+        g = vecs[good]
+        ev.recall = float(_calibrate((g @ profile.sent_vecs.T).max(axis=0), profile.sent_floor).mean())
+        if len(profile.point_vecs):
+            cal = _calibrate((g @ profile.point_vecs.T).max(axis=0), profile.point_floor)
+            for k, pe in enumerate(ev.points):
+                pe.semantic = float(cal[k])
+    use = [u[0] for u in units]
+
+    # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
+    # meaning to the claim than to anything in the model answer.
+    _misconceptions(ev, profile, parsed, counting, vecs, use)
+    return ev
+
+
+def _negated_like(alias_text: str, clause_negations: int) -> bool:
+    alias_neg = sum(1 for w in fold(alias_text).split() if w in lexicon.NEGATIONS)
+    return (alias_neg % 2) != (clause_negations % 2)
+
+
+def _misconceptions(ev: Evidence, profile: Profile, parsed: Parsed, counting: set[int], vecs: Any,
+                    use: list[int]) -> None:
+    import numpy as np
+
+    rubric = profile.rubric
+    if not rubric.misconceptions:
+        return
+    scores = np.zeros(len(rubric.misconceptions), dtype=np.float32)
+    signals: list[list[str]] = [[] for _ in rubric.misconceptions]
+    for c, aliases in enumerate(profile.claim_aliases):
+        for alias in aliases:
+            hit = find_alias(alias, parsed.sentences, counting)
+            if hit is None:
+                continue
+            sent = parsed.sentences[hit.sentence]
+            cid = sent.toks[hit.positions[0]].clause if hit.positions else 0
+            if not _negated_like(alias.text, sent.clauses[min(cid, len(sent.clauses) - 1)].negations):
+                scores[c] += 0.6
+                signals[c].append(f"alias '{alias.text}'")
+                break
+    claimed: dict[int, set[str]] = {}
+    for v in ev.clauses:
+        if v.status == "claims" and v.source.startswith("claim:"):
+            claimed.setdefault(int(v.source.split(":")[1]), set()).add(v.parent)
+    for c, parents in claimed.items():
+        scores[c] += 0.4 * min(2, len(parents))  # two clauses making the claim are enough to be sure
+        signals[c] += ["clause"] * len(parents)
+    rows = [r for r, i in enumerate(use) if i in counting]  # units of sentences that count
+    if rows and len(profile.claim_vecs):
+        v = vecs[rows]
+        claim_sim = _calibrate(v @ profile.claim_vecs.T, profile.claim_floor[None, :])  # (s, c)
+        refs = np.vstack([profile.sent_vecs, profile.point_vecs]) if len(profile.point_vecs) else profile.sent_vecs
+        floors = np.concatenate([profile.sent_floor, profile.point_floor])
+        ref_sim = _calibrate(v @ refs.T, floors[None, :]).max(axis=1)  # (s,)
+        ev.claim_semantic = [float(x) for x in claim_sim.max(axis=0)]
+        ev.reference_semantic = float(ref_sim.max())
+        for c in range(len(rubric.misconceptions)):
+            r = int(claim_sim[:, c].argmax())
+            margin = float(claim_sim[r, c] - ref_sim[r])
+            if claim_sim[r, c] >= 0.45 and margin > 0.05:
+                # Meaning alone never convicts: embeddings barely see "not", so it needs a second signal.
+                scores[c] += min(0.5, 0.3 + margin)
+                signals[c].append(f"meaning {claim_sim[r, c]:.2f}>{ref_sim[r]:.2f}")
+    c = int(scores.argmax())
+    if scores[c] > 0:
+        ev.claim = c
+        ev.claim_strength = float(min(1.0, scores[c]))
+        ev.claim_signals = signals[c]
+
+
+def named_terms(ev: Evidence) -> int:
+    """Key points whose aliases occurred only in lists of terms."""
+    return sum(1 for p in ev.points if p.named_only)
+
+
+__all__ = ["Evidence", "PointEvidence", "gather", "named_terms", "same_word"]

@@ -1,0 +1,116 @@
+"""An answer read once into sentences, clauses and tokens, with the facts every check needs.
+
+Parsing happens once per answer (and once per card for the model answer); the coverage, contradiction
+and keyword-salad checks all read the same `Parsed` object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from llmquiz.grading import lexicon
+from llmquiz.grading.text import clauses, sentences, stem, words
+
+# Determiners dropped when matching phrases: "the label given the input" = "label given input".
+SKIPPABLE = frozenset(["a", "an", "the", "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "some", "any"])
+
+
+@dataclass(frozen=True)
+class Tok:
+    """A word of the answer: its stem, its folded surface form, and whether it is a function word."""
+
+    stem: str
+    surface: str
+    function: bool
+    clause: int  # index of its clause within the sentence
+
+
+@dataclass
+class Clause:
+    """The scope of a negation or a direction word: content stems and the negations in it."""
+
+    text: str
+    stems: list[str]
+    content: list[str]
+    negations: int
+    sentence: int
+
+
+@dataclass
+class Sentence:
+    """One sentence of an answer, its tokens, clauses, and whether it is a bare list of terms."""
+
+    text: str
+    toks: list[Tok]
+    clauses: list[Clause]
+    salad: bool = False
+    content: int = 0  # number of content words
+
+
+@dataclass
+class Parsed:
+    """An answer, read once."""
+
+    text: str
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def content_words(self) -> int:
+        return sum(s.content for s in self.sentences)
+
+    def clauses(self) -> list[Clause]:
+        return [c for s in self.sentences for c in s.clauses]
+
+
+@lru_cache(maxsize=65536)
+def is_function(word: str) -> bool:
+    return word in lexicon.FUNCTION_WORDS or word in lexicon.RELATION_SYMBOLS
+
+
+def is_content(word: str, stem_: str) -> bool:
+    """A word that carries content; direction words count even when they are function words ("before")."""
+    return not is_function(word) or stem_ in lexicon.sides()
+
+
+def negation_count(surfaces: list[str], stems: list[str]) -> int:
+    """Negation cues in a clause, explicit ("not", "without") and implicit ("prevents", "stops")."""
+    n = sum(1 for w in surfaces if w in lexicon.NEGATIONS)
+    n += sum(1 for s in stems if s in lexicon.IMPLICIT_NEGATIONS)
+    return n
+
+
+def parse(text: str, *, max_sentences: int = 48) -> Parsed:
+    """Split `text` into sentences and clauses of normalised tokens.
+
+    Example:
+        >>> p = parse("Scaling keeps softmax from saturating. variance, gradients")
+        >>> [s.salad for s in p.sentences]
+        [False, True]
+    """
+    from llmquiz.grading.salad import is_salad
+
+    out = Parsed(text)
+    for sent in sentences(text, limit=max_sentences):
+        si = len(out.sentences)
+        toks: list[Tok] = []
+        cls: list[Clause] = []
+        for ci, ctext in enumerate(clauses(sent)):
+            ws = words(ctext)
+            sts = [stem(w) for w in ws]
+            for w, s in zip(ws, sts, strict=True):
+                toks.append(Tok(s, w, is_function(w), ci))
+            content = [s for w, s in zip(ws, sts, strict=True) if is_content(w, s)]
+            cls.append(Clause(ctext, sts, content, negation_count(ws, sts), si))
+        if not toks:
+            continue
+        sentence = Sentence(sent, toks, cls)
+        sentence.content = sum(1 for t in toks if not t.function)
+        sentence.salad = is_salad(sent)
+        out.sentences.append(sentence)
+    return out
+
+
+def content_stems(text: str) -> list[str]:
+    """The content words of `text` as stems, in order (function words left out)."""
+    return [s for w in words(text) if is_content(w, s := stem(w))]

@@ -1,0 +1,171 @@
+"""Turning evidence into a grade: score 0-5, verdict, found and missed points, feedback, unsure.
+
+The rules read like an interviewer's: credit for each key point stated (in words or in meaning),
+credit for saying what the model answer says overall, nothing for terms merely listed, and a cap when
+the answer contradicts the model answer or makes a known misconception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llmquiz.grading.evidence import Evidence
+from llmquiz.grading.result import Grade, Verdict
+from llmquiz.grading.rubric import Rubric
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The few numbers of the combination (set by hand on the dev answers; see bench/grading.py).
+
+    Closeness values are cosines calibrated against generic background sentences (0 = as close as a
+    stranger's sentence, 1 = identical), so the same numbers serve every encoder.
+    """
+
+    sem_low: float = 0.10  # a key point's closeness to the best answer clause that starts to count
+    sem_high: float = 0.50  # ... and that counts fully
+    recall_low: float = 0.12  # mean closeness of the model answer's clauses to the answer that starts to count
+    recall_high: float = 0.25  # ... and that counts fully
+    contradiction_penalty: float = 0.5  # one contradicted clause
+    contradiction_cap: float = 1.0  # two or more: the answer says the opposite
+    misconception_cap: float = 1.0  # a misconception made with confidence
+    salad_cap: float = 1.0  # the answer is mostly a list of terms
+    off_topic_cap: float = 1.4  # nothing of the model answer in words or in meaning
+
+
+WEIGHTS = Weights()
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    return max(0.0, min(1.0, (x - lo) / (hi - lo)))
+
+
+@dataclass
+class Combined:
+    raw: float
+    coverage: float
+    lexical_coverage: float
+    semantic_coverage: float
+    closeness: float
+    credits: list[float]
+    capped_by: str = ""
+
+
+def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
+    """The continuous score (0-5) and its parts.
+
+    Two readings of the same answer: key points (each stated in words, or close in meaning in
+    proportion to how much the answer says), and how much of the model answer it restates in meaning.
+    Either can carry the answer (a terse answer has the words, a paraphrase the meaning), so they
+    combine as 1 - (1 - coverage)(1 - closeness). Then the caps: idk, salad, contradictions,
+    misconceptions, off-topic.
+    """
+    credits, lex, sem = [], [], []
+    for p in ev.points:
+        s = 0.0 if p.contradicted else _ramp(p.semantic, w.sem_low, w.sem_high) * ev.density
+        credits.append(max(p.lexical, s))
+        lex.append(p.lexical)
+        sem.append(s)
+    n = max(1, len(credits))
+    coverage = sum(credits) / n
+    closeness = _ramp(ev.recall, w.recall_low, w.recall_high) * ev.density
+    raw = 5.0 * (1.0 - (1.0 - coverage) * (1.0 - closeness))
+    out = Combined(raw, coverage, sum(lex) / n, sum(sem) / n, closeness, credits)
+    if ev.empty or ev.idk:
+        out.raw, out.capped_by = 0.0, "idk"
+        return out
+    contra = len(ev.contradictions)
+    if contra >= 2:
+        out.raw, out.capped_by = min(out.raw, w.contradiction_cap), "contradiction"
+    elif contra:
+        out.raw -= w.contradiction_penalty
+    if ev.claim is not None and ev.claim_strength >= 0.6:
+        out.raw, out.capped_by = min(out.raw, w.misconception_cap), "misconception"
+    elif ev.claim is not None:
+        out.raw -= ev.claim_strength
+    if ev.bare or ev.salad_share >= 0.6:
+        out.raw, out.capped_by = min(out.raw, w.salad_cap), "salad"
+    elif closeness == 0 and out.lexical_coverage < 0.5 and out.raw > w.off_topic_cap:
+        out.raw, out.capped_by = w.off_topic_cap, "off-topic"
+    out.raw = max(0.0, min(5.0, out.raw))
+    return out
+
+
+def to_grade(rubric: Rubric, ev: Evidence, w: Weights = WEIGHTS) -> Grade:
+    """The `Grade` for `ev`: rounded score, verdict, rubric lists, feedback and the unsure flag."""
+    c = combine(ev, w)
+    score = int(round(c.raw + 1e-9))
+    verdict = Verdict.from_score(score)
+    found = tuple(p.text for p, cr in zip(rubric.points, c.credits, strict=True) if cr >= 0.5)
+    missed = tuple(p.text for p, cr in zip(rubric.points, c.credits, strict=True) if cr < 0.5)
+    misconception = rubric.misconceptions[ev.claim] if ev.claim is not None and ev.claim_strength >= 0.6 else None
+    unsure = _unsure(ev, c, score)
+    details = {
+        "raw": round(c.raw, 3),
+        "coverage": round(c.coverage, 3),
+        "lexical_coverage": round(c.lexical_coverage, 3),
+        "semantic_coverage": round(c.semantic_coverage, 3),
+        "similarity": round(ev.similarity, 3),
+        "recall": round(ev.recall, 3),
+        "closeness": round(c.closeness, 3),
+        "density": round(ev.density, 3),
+        "contradictions": [{"clause": v.clause, "why": v.why} for v in ev.contradictions],
+        "agreements": len(ev.agreements),
+        "misconception_signals": ev.claim_signals,
+        "salad_share": round(ev.salad_share, 3),
+        "capped_by": c.capped_by,
+    }
+    if ev.truncated:
+        details["truncated"] = True
+    return Grade(score, verdict, found, missed, feedback(rubric, ev, c, verdict, missed, misconception),
+                 misconception, unsure, details)
+
+
+def _unsure(ev: Evidence, c: Combined, score: int) -> bool:
+    """The evidence disagrees: words and meaning differ, or a cap rests on one weak signal."""
+    if ev.empty or ev.idk:
+        return False
+    if abs(c.lexical_coverage - c.semantic_coverage) >= 0.5 and c.capped_by == "":
+        return True
+    if c.capped_by == "misconception" and len(ev.claim_signals) == 1 and ev.claim_strength < 0.8:
+        return True
+    if c.capped_by == "contradiction" and len(ev.contradictions) == 1 and c.coverage >= 0.5:
+        return True
+    # Close to a verdict boundary (1.5 or 3.5) with evidence pulling both ways.
+    return any(abs(c.raw - b) < 0.15 for b in (1.5, 3.5)) and abs(c.coverage - c.closeness) > 0.3
+
+
+def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed: tuple[str, ...],
+             misconception: object) -> str:
+    """One sentence for the learner."""
+    if ev.empty:
+        return "No answer given; read the model answer and try again next time."
+    if ev.idk:
+        return "No answer yet; read the model answer and try again next time."
+    if c.capped_by == "salad":
+        return "You named terms without saying how they relate; explain the mechanism in sentences."
+    if c.capped_by == "off-topic":
+        return f"This does not answer the question; the key idea is: {_short(rubric.points[0].text) if rubric.points else 'see the model answer'}."
+    if misconception is not None:
+        corr = getattr(misconception, "correction", "") or "see the model answer"
+        return f"That is a common misconception: {corr}"
+    if c.capped_by == "contradiction" or ev.contradictions:
+        why = ev.contradictions[0].why if ev.contradictions else ""
+        head = "Part of your answer says the opposite of the model answer"
+        if c.capped_by == "contradiction":
+            head = "Your answer says the opposite of the model answer"
+        return f"{head}{f' ({why})' if why else ''}; check the direction of each claim."
+    n, k = len(rubric.points) - len(missed), len(rubric.points)
+    if verdict is Verdict.CORRECT:
+        return "Correct; all the key points are there." if not missed else \
+            f"Correct; for a complete answer also mention: {_short(missed[0])}."
+    if verdict is Verdict.PARTIAL:
+        return f"Partly right ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
+    if n == 0:
+        return f"This misses the point; the key idea is: {_short(rubric.points[0].text) if k else 'see the model answer'}."
+    return f"Not enough yet ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = text.strip().rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

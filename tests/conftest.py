@@ -1,0 +1,37 @@
+"""Shared fixtures: every test gets its own LLMQUIZ_HOME, so no test touches a learner's real progress."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def llmquiz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private LLMQUIZ_HOME per test, a fixed terminal width, and no user deck folders."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LLMQUIZ_HOME", str(home))
+    monkeypatch.delenv("LLMQUIZ_DECKS", raising=False)
+    monkeypatch.delenv("LLMQUIZ_ENCODER", raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture
+def mini_decks() -> Path:
+    """A tiny, valid deck folder whose cards the tests know by heart."""
+    return FIXTURES / "mini_decks"
+
+
+def env_for_subprocess(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for running llmquiz in a child process against `home`."""
+    env = dict(os.environ)
+    env.update({"LLMQUIZ_HOME": str(home), "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "100"})
+    env.update(extra)
+    return env

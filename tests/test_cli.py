@@ -1,0 +1,163 @@
+"""The command line through Typer's CliRunner: exit codes and the lines a user reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmquiz import paths
+from llmquiz.cli import app
+from llmquiz.store import Store
+
+from .conftest import FIXTURES
+
+runner = CliRunner()
+ANSI = re.compile(r"\x1b\[")
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("study", "topics", "decks", "grade"):
+        assert re.search(rf"│ {command}\s", result.output), command
+
+
+def test_topics_json_lists_every_topic_with_its_cards(mini_decks: Path) -> None:
+    result = run("topics", "--json", "--decks", str(mini_decks))
+    assert result.exit_code == 0, result.output
+    rows = {r["topic"]: r for r in json.loads(result.output)}
+    assert rows["zz-testing"]["cards"] == 2 and rows["zz-testing"]["seen"] == 0
+    assert len(rows) >= 17 and all(r["cards"] > 0 for r in rows.values())
+
+
+def test_topics_table_shows_counts(mini_decks: Path) -> None:
+    result = run("topics", "--decks", str(mini_decks))
+    assert result.exit_code == 0
+    assert re.search(r"zz-testing\s+│\s+Test deck\s+│\s+2\s+│\s+-\s+│\s+-", result.output)
+
+
+def test_validate_clean_and_broken(mini_decks: Path) -> None:
+    ok = run("decks", "validate", str(mini_decks))
+    assert ok.exit_code == 0 and "All 1 deck file are valid." in ok.output
+    bad = run("decks", "validate", str(FIXTURES / "bad_decks" / "wrong_type.yaml"))
+    assert bad.exit_code == 1
+    assert "wrong_type.yaml:9:17: card 'wt-one': difficulty must be 1, 2 or 3, not 'hard'" in bad.output
+    assert "3 problems in 1 file." in bad.output
+
+
+def test_validate_defaults_to_every_loaded_deck() -> None:
+    result = run("decks", "validate", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["problems"] == [] and data["files"] >= 16
+
+
+def test_study_refuses_a_broken_deck_with_the_same_messages(tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "bad.yaml").write_bytes((FIXTURES / "bad_decks" / "missing_field.yaml").read_bytes())
+    result = run("study", "--decks", str(folder))
+    assert result.exit_code == 1
+    assert "bad.yaml:5:5: card 'mf-one': missing field 'difficulty'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_topic_suggests_the_closest(mini_decks: Path) -> None:
+    result = run("study", "--topic", "zz-testng", "--decks", str(mini_decks))
+    assert result.exit_code == 1
+    assert "Error: no topic 'zz-testng' — did you mean 'zz-testing'?" in result.output
+
+
+def test_study_grades_rates_saves_and_sums_up(mini_decks: Path) -> None:
+    # Card 1: a correct answer, Enter accepts the suggested rating. Card 2: quit at the prompt.
+    result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
+                 input="Paris, and the Seine runs through it\n\n/q\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Card 1/2" in out and "What is the capital of France" in out
+    assert "/h hint" in out and "/q quit" in out
+    assert "CORRECT  5/5" in out and "✓ The capital is Paris" in out
+    assert "Rating good (Enter accepts" in out
+    assert "Cards done: 1" in out
+    assert not ANSI.search(out)
+    with Store.open() as store:
+        [review] = store.reviews()
+    assert (review.card_id, review.verdict, review.rating.label) == ("zz-capital", "correct", "good")
+    assert review.answer == "Paris, and the Seine runs through it"
+
+
+def test_study_partial_answer_shows_what_was_missed(mini_decks: Path) -> None:
+    result = run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
+                 input="It is Paris\n2\n")
+    assert result.exit_code == 0, result.output
+    assert "✗ The river is the Seine" in result.output
+    assert "Missed most:" in result.output and "1× The river is the Seine" in result.output
+    with Store.open() as store:
+        assert store.reviews()[0].rating.label == "hard"
+
+
+def test_study_hint_skip_and_override(mini_decks: Path) -> None:
+    result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
+                 input="/h\n/s\nno idea\nx\neasy\n")
+    assert result.exit_code == 0, result.output
+    assert "Hint: A complete answer makes 2 points." in result.output
+    assert "Skipped." in result.output
+    assert "Type 1, 2, 3 or 4" in result.output
+    with Store.open() as store:
+        [review] = store.reviews()
+    assert (review.card_id, review.rating.label, review.verdict) == ("zz-boiling", "easy", "wrong")
+
+
+def test_flash_mode_reveals_and_asks_for_a_self_rating(mini_decks: Path) -> None:
+    result = run("study", "--topic", "zz-testing", "--mode", "flash", "--limit", "1", "--decks",
+                 str(mini_decks), input="\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "Model answer" in result.output and "• The river is the Seine" in result.output
+    with Store.open() as store:
+        [review] = store.reviews()
+    assert review.mode == "flash" and review.score is None and review.rating.label == "good"
+
+
+@pytest.mark.parametrize("answer", ["", "x" * 100_000, "naïve 答え \u200b émoji 🤖"])
+def test_odd_answers_never_crash(mini_decks: Path, answer: str) -> None:
+    result = run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
+                 input=f"{answer}\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "Cards done: 1" in result.output
+
+
+def test_bad_mode_is_a_usage_error(mini_decks: Path) -> None:
+    result = run("study", "--mode", "quiz", "--decks", str(mini_decks))
+    assert result.exit_code == 2
+    assert "--mode must be 'free' or 'flash', not 'quiz'." in result.output
+
+
+def test_a_corrupt_store_is_reported_and_moved_aside(mini_decks: Path) -> None:
+    path = paths.store_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"garbage" * 10)
+    result = run("topics", "--decks", str(mini_decks))
+    assert result.exit_code == 0
+    assert "could not be read" in result.output and ".corrupt-" in result.output
+    assert list(path.parent.glob("progress.sqlite3.corrupt-*"))
+
+
+def test_grade_a_card_as_json(mini_decks: Path) -> None:
+    result = run("grade", "--card", "zz-capital", "Paris, on the Seine", "--json", "--decks", str(mini_decks))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["verdict"] == "correct" and data["score"] >= 4
+
+
+def test_grade_unknown_card_suggests(mini_decks: Path) -> None:
+    result = run("grade", "--card", "zz-capitol", "Paris", "--decks", str(mini_decks))
+    assert result.exit_code == 1
+    assert "no card 'zz-capitol' — did you mean 'zz-capital'?" in result.output
