@@ -206,6 +206,52 @@ def latency(path: Path, name: str) -> dict:
             "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))], "profile_ms": 1000 * statistics.median(cold)}
 
 
+def deck_failures(name: str) -> list[dict]:
+    """The shipped deck samples (accept -> correct, reject -> wrong) that `name` grades otherwise."""
+    from llmquiz import decks, paths
+    from llmquiz.grading import grade
+    from llmquiz.grading.encoders import get_encoder
+
+    enc = get_encoder(name)
+    lib = decks.load([paths.shipped_decks_dir()], use_cache=False)
+    out = []
+    for card in (c for d in lib.decks.values() for c in d.cards if c.predict is None):
+        for kind in ("accept", "reject"):
+            for i, answer in enumerate(getattr(card, kind)):
+                g = grade(card, answer, encoder=enc)
+                if g.verdict.value != ("correct" if kind == "accept" else "wrong"):
+                    out.append({"id": card.id, "kind": kind, "index": i, "reason": _reason(kind, g)})
+    return out
+
+
+def _reason(kind: str, g: object) -> str:
+    d = g.details  # type: ignore[attr-defined]
+    score = g.score  # type: ignore[attr-defined]
+    if kind == "reject":
+        if d["misconception_signals"]:
+            return f"the wrong claim only weakly matches a listed misconception; scored {score}"
+        return f"a fluent wrong claim with no reversal, negation or listed misconception to detect; scored {score}"
+    if d["capped_by"] in ("contradiction", "misconception", "salad"):
+        return f"a correct answer wrongly capped by the {d['capped_by']} check; scored {score}"
+    if d["contradictions"]:
+        return f"a false contradiction ({d['contradictions'][0]['why']}); scored {score}"
+    return f"terse or reworded: aliases matched {d['lexical_coverage']:.0%} of the key points; scored {score}"
+
+
+def write_known_failures(path: Path, names: list[str]) -> None:
+    """Rewrite the deck-sample xfail list used by tests/test_grading_decks.py."""
+    lines = ["# Deck self-test samples the grader still gets wrong, per encoder, with the reason.",
+             "# tests/test_grading_decks.py marks these xfail (non-strict). Regenerate after changing the",
+             "# grader or the decks: python bench/grading.py --write-known-failures", ""]
+    for name in names:
+        rows = deck_failures(name)
+        lines.append(f"{name}:" + ("" if rows else " []"))
+        lines += [f"  - {{id: {r['id']}, kind: {r['kind']}, index: {r['index']}, reason: {json.dumps(r['reason'])}}}"
+                  for r in rows]
+        print(f"{name}: {len(rows)} known deck-sample failures")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 # ---------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,9 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--dev", action="store_true", help="also report the dev file (tuning data)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    ap.add_argument("--write-known-failures", action="store_true",
+                    help="rewrite tests/fixtures/grading_known_failures.yaml from the decks and exit")
     args = ap.parse_args(argv)
     os.environ.setdefault("LLMQUIZ_HOME", tempfile.mkdtemp(prefix="llmquiz-bench-"))
     sys.path.insert(0, str(REPO))
+    if args.write_known_failures:
+        write_known_failures(REPO / "tests" / "fixtures" / "grading_known_failures.yaml",
+                             [n.strip() for n in args.encoders.split(",") if n.strip()])
+        return 0
     from llmquiz.grading.encoders import get_encoder
 
     results: dict[str, dict] = defaultdict(dict)
@@ -261,23 +313,22 @@ def _table(results: dict[str, dict]) -> str:
     def get(name: str, section: str, key: str) -> object:
         return results[name].get(section, {}).get(key)
 
+    def add(label: str, section: str, key: str, fmt: str = "{:.3f}") -> None:
+        rows.append((label, *(f(get(n, section, key), fmt) for n in names)))
+
     any_m = next((results[n]["mohler"] for n in names if "mohler" in results[n]), None)
     if any_m:
-        rows.append((f"Mohler (n={any_m['n']}) Pearson, 0-5 score (no fit)",
-                     *(f(get(n, "mohler", "pearson")) for n in names)))
-        rows.append(("Mohler Spearman, 0-5 score (no fit)", *(f(get(n, "mohler", "spearman")) for n in names)))
-        rows.append(("Mohler RMSE, 0-5 score (no fit)", *(f(get(n, "mohler", "rmse_raw")) for n in names)))
-        rows.append(("Mohler Pearson, continuous score (no fit)", *(f(get(n, "mohler", "pearson_cont")) for n in names)))
-        rows.append(("Mohler RMSE, continuous + held-out calibration",
-                     *(f(get(n, "mohler", "rmse_heldout")) for n in names)))
-        rows.append(("Mohler Pearson, evidence + held-out linear fit", *(f(get(n, "mohler", "fit_pearson")) for n in names)))
-        rows.append(("Mohler Spearman, evidence + held-out linear fit",
-                     *(f(get(n, "mohler", "fit_spearman")) for n in names)))
-        rows.append(("Mohler RMSE, evidence + held-out linear fit", *(f(get(n, "mohler", "fit_rmse")) for n in names)))
-        rows.append(("TF-IDF cosine baseline Pearson", *(f(get(n, "mohler", "baseline_pearson")) for n in names)))
-        rows.append(("TF-IDF cosine baseline Spearman", *(f(get(n, "mohler", "baseline_spearman")) for n in names)))
-        rows.append(("TF-IDF baseline RMSE, held-out calibration",
-                     *(f(get(n, "mohler", "baseline_rmse_heldout")) for n in names)))
+        add(f"Mohler (n={any_m['n']}) Pearson, 0-5 score (no fit)", "mohler", "pearson")
+        add("Mohler Spearman, 0-5 score (no fit)", "mohler", "spearman")
+        add("Mohler RMSE, 0-5 score (no fit)", "mohler", "rmse_raw")
+        add("Mohler Pearson, continuous score (no fit)", "mohler", "pearson_cont")
+        add("Mohler RMSE, continuous + held-out calibration", "mohler", "rmse_heldout")
+        add("Mohler Pearson, evidence + held-out linear fit", "mohler", "fit_pearson")
+        add("Mohler Spearman, evidence + held-out linear fit", "mohler", "fit_spearman")
+        add("Mohler RMSE, evidence + held-out linear fit", "mohler", "fit_rmse")
+        add("TF-IDF cosine baseline Pearson", "mohler", "baseline_pearson")
+        add("TF-IDF cosine baseline Spearman", "mohler", "baseline_spearman")
+        add("TF-IDF baseline RMSE, held-out calibration", "mohler", "baseline_rmse_heldout")
     for split in ("test", "dev"):
         key = f"llm_{split}"
         if not any(key in results[n] for n in names):
@@ -285,17 +336,18 @@ def _table(results: dict[str, dict]) -> str:
         n_rows = next(results[n][key]["n"] for n in names if key in results[n])
         for kind in (*KINDS, "overall"):
             if any(kind in results[n].get(key, {}) for n in names):
-                label = f"LLM {split} (n={n_rows}) verdict accuracy: {kind}"
-                rows.append((label, *(f(get(n, key, kind), "{:.0%}") for n in names)))
+                add(f"LLM {split} (n={n_rows}) verdict accuracy: {kind}", key, kind, "{:.0%}")
     if any("latency" in results[n] for n in names):
-        rows.append(("Latency per answer, median (ms)", *(f(get(n, "latency", "median_ms"), "{:.1f}") for n in names)))
-        rows.append(("Latency per answer, p95 (ms)", *(f(get(n, "latency", "p95_ms"), "{:.1f}") for n in names)))
-        rows.append(("Card profile build, median (ms, once per card)",
-                     *(f(get(n, "latency", "profile_ms"), "{:.1f}") for n in names)))
-        rows.append(("Encoder load (s)", *(f(get(n, "latency", "load_s"), "{:.2f}") for n in names)))
+        add("Latency per answer, median (ms)", "latency", "median_ms", "{:.1f}")
+        add("Latency per answer, p95 (ms)", "latency", "p95_ms", "{:.1f}")
+        add("Card profile build, median (ms, once per card)", "latency", "profile_ms", "{:.1f}")
+        add("Encoder load (s)", "latency", "load_s", "{:.2f}")
     header = ("metric", *names)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def line(r: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 

@@ -13,7 +13,10 @@ Then measures (medians): `llmquiz.stats.compute` in process, the whole `llmquiz 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -28,6 +31,7 @@ from bench import _timing as T
 STATS_TARGET = 1.0   # seconds, stats.compute
 PLAN_TARGET = 0.05   # seconds, scheduling.plan
 LEECH_SHARE = 0.03
+NEW_SHARE = 0.05
 ANSWERS = (
     "Attention compares each query with every key, scales by the square root of the head size and takes a "
     "softmax, so each token gets a weighted mix of the values.",
@@ -62,7 +66,8 @@ def generate_store(path: Path, cards: list[Any], n_reviews: int, now: datetime, 
     rng = np.random.default_rng(seed)
     n_cards = len(cards)
     leech = rng.random(n_cards) < LEECH_SHARE
-    weights = rng.gamma(2.0, 1.0, n_cards) * np.where(leech, 1.5, 1.0)
+    unseen = rng.random(n_cards) < NEW_SHARE  # cards never reviewed yet: the `new` part of a queue
+    weights = rng.gamma(2.0, 1.0, n_cards) * np.where(leech, 1.5, 1.0) * np.where(unseen, 0.0, 1.0)
     counts = rng.multinomial(n_reviews, weights / weights.sum())
     card_of = np.repeat(np.arange(n_cards), counts)
     end = now.timestamp()
@@ -126,8 +131,6 @@ def generate_store(path: Path, cards: list[Any], n_reviews: int, now: datetime, 
 
 
 def _json_list(items: list[str]) -> str:
-    import json
-
     return json.dumps(items) if items else "[]"
 
 
@@ -136,12 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--cards", type=int, default=10_000, help="generated cards (20 deck files)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per operation (median; >= 5)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="generate into DIR and keep it; a later run with the same DIR and sizes reuses it")
     args = parser.parse_args(argv)
     if args.runs < 5:
         parser.error("--runs must be at least 5")
     os.chdir(T.REPO)
     print(f"python {sys.version.split()[0]} ({sys.executable}); {T.load_average()} at start")
-    with T.private_home() as work:
+    with T.private_home() if args.keep is None else contextlib.nullcontext(args.keep.resolve()) as work:
         home = work / "home"
         T.set_private_home(home)
         rows, notes = run(work, home, args)
@@ -158,17 +163,29 @@ def run(work: Path, home: Path, args: argparse.Namespace) -> tuple[list[T.Row], 
 
     notes = []
     deck_dir = work / "decks"
-    t0 = time.perf_counter()
-    T.write_generated_decks(deck_dir, files=20, per_file=args.cards // 20)
-    library = decks.load([deck_dir])
-    if library.problems:
-        notes.append(f"generated decks: {len(library.problems)} problems")
-    cards = list(library.cards.values())
-    now = datetime.now(UTC)
     store_path = paths.store_path()
-    info = generate_store(store_path, cards, args.reviews, now)
+    marker = work / f"generated-{args.cards}-{args.reviews}.json"
+    t0 = time.perf_counter()
+    if marker.exists() and store_path.exists():
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        now = datetime.fromisoformat(info["now"])
+        library = decks.load([deck_dir])
+        cards = list(library.cards.values())
+        notes.append(f"reused the store and decks generated in {work} at {info['now']}")
+    else:
+        for old in (deck_dir, store_path.parent):
+            shutil.rmtree(old, ignore_errors=True)
+        T.write_generated_decks(deck_dir, files=20, per_file=args.cards // 20)
+        library = decks.load([deck_dir])
+        if library.problems:
+            notes.append(f"generated decks: {len(library.problems)} problems")
+        cards = list(library.cards.values())
+        now = datetime.now(UTC)
+        info = generate_store(store_path, cards, args.reviews, now)
+        info["now"] = now.isoformat()
+        marker.write_text(json.dumps(info), encoding="utf-8")
     size = store_path.stat().st_size
-    notes.append(f"generated {len(cards):,} cards and {args.reviews:,} reviews in {time.perf_counter() - t0:.0f} s "
+    notes.append(f"{len(cards):,} cards and {args.reviews:,} reviews ready in {time.perf_counter() - t0:.0f} s "
                  f"({info['reviewed_cards']:,} cards reviewed, {info['leeches']} leech-prone); "
                  f"store {size / 1e6:.0f} MB")
 
@@ -207,6 +224,14 @@ def run(work: Path, home: Path, args: argparse.Namespace) -> tuple[list[T.Row], 
     p = plan_topic()
     add(f"plan: `study --topic` queue ({len(topic_cards)} cards)", plan_topic, PLAN_TARGET,
         f"{p.due} due, {p.new} new, {p.cram} weakest")
+
+    def plan_rank() -> Any:
+        return scheduling.plan(topic_cards, store, now=now, limit=len(topic_cards), new_limit=0, cram=True)
+
+    p = plan_rank()
+    add("plan: `--topic`, ranking every card (worst case)", plan_rank, PLAN_TARGET,
+        f"limit = the topic's size, so the weakest-first ranking reads every schedule: {p.due} due, "
+        f"{p.cram} ranked")
     store.close()
 
     code, deck_note = T.cli_code_path(work)

@@ -42,7 +42,7 @@ def hello(name: str = "world") -> None:
 
 
 @app.command()
-def study() -> None:
+def study(topic: str = "") -> None:
     """Print a card title and wait for an answer, like the first screen of a session."""
     print("Card 1/1")
     input("> ")
@@ -118,8 +118,9 @@ def cli_rows(work: Path, runs: int, topic_wanted: str | None) -> tuple[list[T.Ro
         samplers[f"floor-{key}"] = _subprocess_sampler(floor[key], env, cwd, failures)
     study_argv = T.python_module("llmquiz", "study", "--topic", topic)
     samplers["llm-study"] = _pty_sampler(study_argv, env, cwd, "Card 1/", failures)
-    samplers["floor-study"] = _pty_sampler(T.python_module(FLOOR_MODULE, "study"), env, cwd,
-                                         "Card 1/", failures)
+    # With an option, like llmquiz's: Typer imports pydantic only when a command has parameters to coerce.
+    floor["study"] = T.python_module(FLOOR_MODULE, "study", "--topic", topic)
+    samplers["floor-study"] = _pty_sampler(floor["study"], env, cwd, "Card 1/", failures)
 
     T.interleaved(samplers, 1)  # warm-up: .pyc files written, deck cache filled, study run once
     failures.clear()
@@ -140,7 +141,7 @@ def cli_rows(work: Path, runs: int, topic_wanted: str | None) -> tuple[list[T.Ro
             row.target = f"<= {STUDY_TARGET} s"
             row.ok = wall is not None and wall <= STUDY_TARGET
         rows.append(row)
-        rows.append(T.Row(f"  floor app ({' '.join(floor[key][2:]) if key in floor else 'study'})",
+        rows.append(T.Row(f"  floor app ({' '.join(floor[key][3:])})",
                           floor_wall, floor_cpu, len(got[f"floor-{key}"])))
     notes += sorted(set(failures))
     return rows, notes

@@ -8,6 +8,7 @@ files are cached by content hash, so re-loading unchanged decks costs a JSON rea
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import json
 import os
@@ -76,18 +77,23 @@ class Library:
 
 
 def resolve_topic(query: str, topics: Sequence[str]) -> str:
-    """Match a topic slug exactly, else by unique prefix, else suggest the closest one.
+    """Match a topic slug exactly, else by a unique prefix (of the slug or of one of its words).
+
+    A typo gets the closest slug as a suggestion.
 
     Example:
-        >>> resolve_topic("rag", ["rag", "agents"])
-        'rag'
         >>> resolve_topic("ag", ["rag", "agents"])
         'agents'
+        >>> resolve_topic("attention", ["transformer-attention", "rag"])
+        'transformer-attention'
     """
     q = query.strip().lower()
     if q in topics:
         return q
     starts = [t for t in topics if t.startswith(q)] if q else []
+    if not starts and q:
+        # "attention" finds "transformer-attention": any word of the slug may start the match.
+        starts = [t for t in topics if any(part.startswith(q) for part in _word_suffixes(t))]
     if len(starts) == 1:
         return starts[0]
     if len(starts) > 1:
@@ -97,6 +103,11 @@ def resolve_topic(query: str, topics: Sequence[str]) -> str:
     if close:
         raise TopicError(f"no topic '{query}' — did you mean '{close[0]}'?")
     raise TopicError(f"no topic '{query}'; `llmquiz topics` lists them.")
+
+
+def _word_suffixes(slug: str) -> list[str]:
+    parts = slug.split("-")
+    return ["-".join(parts[i:]) for i in range(1, len(parts))]
 
 
 def deck_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
@@ -167,7 +178,6 @@ def _loader() -> tuple[type, type]:
 
 def parse_file(path: Path) -> _Parsed:
     """Read, parse and validate one deck file on its own (cross-file checks come later)."""
-    import yaml
 
     shown = _display(path)
     parsed = _Parsed(shown)
@@ -185,8 +195,13 @@ def parse_file(path: Path) -> _Parsed:
         return parsed
     loader, yaml_error = _loader()
     try:
-        node = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)
+        # Compose once and construct from that node: yaml.load would parse the text a second time.
+        reader = loader(text)
+        try:
+            node = reader.get_single_node()
+            data = reader.construct_document(node) if node is not None else None
+        finally:
+            reader.dispose()
     except yaml_error as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -455,6 +470,18 @@ def load(targets: Sequence[str | Path] | None = None, *, extra: Iterable[str | P
     Later folders override earlier ones card by card. Every problem is collected in
     `Library.problems`; use `load_valid` to get an exception instead.
     """
+    # The loader builds hundreds of thousands of small acyclic dicts, lists and dataclasses; CPython's
+    # cyclic GC would re-scan the growing heap many times over and cost most of the time.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(targets, extra, use_cache)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use_cache: bool) -> Library:
     groups = [[Path(t)] for t in targets] if targets else [[d] for d in deck_dirs(extra)]
     problems: list[Problem] = []
     decks: dict[str, dict[str, Any]] = {}

@@ -140,7 +140,7 @@ def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_
     chosen += taken_new
     n_cram = 0
     if cram and not due_only and len(chosen) < limit:
-        states = store.states()  # only needed here: ranking by retrievability reads stability
+        states = store.states(c.id for c in rest)  # only these: ranking by retrievability reads stability
         weakest = sorted(rest, key=lambda c: retrievability(states[c.id][0], now, retention))
         extra = weakest[: limit - len(chosen)]
         reasons.update({c.id: "practice" for c in extra})

@@ -75,7 +75,9 @@ def compute(store: Store, cards: Sequence[Card], *, now: datetime, days: int = 3
     db = store.db
     _ids_table(db, ids)
 
-    total = db.execute("SELECT COUNT(*) FROM reviews JOIN temp.chosen USING (card_id)").fetchone()[0]
+    # Counted per card through the reviews_card index: a join would look each of the rows up in chosen.
+    total = db.execute("SELECT COALESCE(SUM((SELECT COUNT(*) FROM reviews r WHERE r.card_id = c.card_id)), 0) "
+                       "FROM temp.chosen c").fetchone()[0]
     window = {}
     for span in (7, 30):
         since = (today - timedelta(days=span - 1)).isoformat()
@@ -121,19 +123,27 @@ def compute(store: Store, cards: Sequence[Card], *, now: datetime, days: int = 3
 def _ids_table(db: Any, ids: set[str]) -> None:
     # A temporary table of the chosen card ids lets every query filter by topic with a join.
     db.execute("CREATE TEMP TABLE IF NOT EXISTS chosen (card_id TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.execute("DELETE FROM temp.chosen")
-    db.executemany("INSERT OR IGNORE INTO temp.chosen VALUES (?)", [(i,) for i in ids])
+    # One transaction: in autocommit mode every row would be its own journalled commit (~20 us each).
+    db.execute("BEGIN")
+    try:
+        db.execute("DELETE FROM temp.chosen")
+        db.executemany("INSERT OR IGNORE INTO temp.chosen VALUES (?)", [(i,) for i in sorted(ids)])
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _streak(store: Store, today: date) -> int:
     """Consecutive days with a review, ending today (or yesterday, when today has none yet)."""
-    days = [d for (d,) in store.db.execute(
-        "SELECT DISTINCT day FROM reviews JOIN temp.chosen USING (card_id) WHERE day >= ? ORDER BY day DESC",
-        ((today - timedelta(days=3650)).isoformat(),))]
-    have = set(days)
-    start = today if today.isoformat() in have else today - timedelta(days=1)
+    # One indexed probe per day of the streak, instead of reading every review's day.
+    def active(day: date) -> bool:
+        return store.db.execute("SELECT 1 FROM reviews JOIN temp.chosen USING (card_id) WHERE day = ? LIMIT 1",
+                                (day.isoformat(),)).fetchone() is not None
+
+    start = today if active(today) else today - timedelta(days=1)
     n = 0
-    while (start - timedelta(days=n)).isoformat() in have:
+    while n < 3650 and active(start - timedelta(days=n)):
         n += 1
     return n
 

@@ -231,10 +231,17 @@ class Store:
         row = self.db.execute("SELECT state FROM card_state WHERE card_id = ?", (card_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def states(self) -> dict[str, tuple[dict[str, Any], str]]:
-        """Every reviewed card's schedule and due time (ISO)."""
-        return {cid: (json.loads(s), due) for cid, s, due in
-                self.db.execute("SELECT card_id, state, due FROM card_state")}
+    def states(self, card_ids: Iterable[str] | None = None) -> dict[str, tuple[dict[str, Any], str]]:
+        """The schedule and due time (ISO) of every reviewed card, or of those among `card_ids`."""
+        if card_ids is None:
+            return {cid: (json.loads(s), due) for cid, s, due in
+                    self.db.execute("SELECT card_id, state, due FROM card_state")}
+        out = {}
+        for chunk in _chunks(list(card_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out.update({cid: (json.loads(s), due) for cid, s, due in self.db.execute(
+                f"SELECT card_id, state, due FROM card_state WHERE card_id IN ({marks})", chunk)})
+        return out
 
     def due_times(self) -> dict[str, str]:
         """Card id -> due time (ISO 8601 UTC), for every card with a schedule."""
@@ -257,7 +264,8 @@ class Store:
             args.append(since.isoformat())
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY id {'DESC' if newest_first else 'ASC'}"
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY reviewed_at {order}, id {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_review(r) for r in self.db.execute(sql, args)]

@@ -113,6 +113,9 @@ def test_user_decks_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, m
     ("transformer-attention", "transformer-attention"),
     ("transformer", "transformer-attention"),
     ("RAG", "rag"),
+    ("attention", "transformer-attention"),
+    ("fine", "fine-tuning-peft"),
+    ("peft", "fine-tuning-peft"),
 ])
 def test_topic_by_slug_or_unique_prefix(query: str, expected: str) -> None:
     assert decks.resolve_topic(query, list(decks.load().decks)) == expected

@@ -196,5 +196,34 @@ def test_a_broken_minilm_install_falls_back_under_auto_only(monkeypatch: pytest.
                                                           prefit: HashingEncoder) -> None:
     monkeypatch.setattr(encoders, "minilm_dir", lambda: tmp_path)  # no config.json: cannot load
     assert encoders.get_encoder("auto") is prefit
-    with pytest.raises(ModelError):
+    assert encoders.get_encoder() is prefit
+    with pytest.raises(ModelError, match="is not a sentence-transformers model folder"):
         encoders.get_encoder("minilm")
+    assert encoders.get_encoder(" Hashing ") is prefit
+
+
+def test_blas_runs_on_one_thread_inside_encodes_and_is_restored_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmquiz.grading.encoders import blas
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(blas, "_api", False)
+    api = blas._find_api()
+    if api is None:
+        pytest.skip("this NumPy does not bundle OpenBLAS; one_blas_thread() does nothing here")
+    set_threads, get_threads = api
+    before = get_threads()
+    try:
+        set_threads(2)
+        with blas.one_blas_thread():
+            assert get_threads() == 1
+            with blas.one_blas_thread():
+                assert get_threads() == 1
+            assert get_threads() == 1
+        assert get_threads() == 2
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # the user's explicit choice is left alone
+        monkeypatch.setattr(blas, "_api", False)
+        with blas.one_blas_thread():
+            assert get_threads() == 2
+    finally:
+        set_threads(before)

@@ -43,7 +43,8 @@ def test_vectors_match_sentence_transformers(minilm: BertEncoder) -> None:
         ref = np.array(case["vector"], dtype=np.float64)
         cosine = float(vec @ ref) / float(np.linalg.norm(ref))
         assert cosine >= 0.9999, (case["text"][:40], cosine)
-        assert np.abs(vec - ref).max() < 1e-4
+        # 6-decimal rounding leaves 5e-7; a tanh GELU (2.6e-4) or LayerNorm eps 1e-5 (1.1e-4) would show.
+        assert np.abs(vec - ref).max() < 1e-5
 
 
 @needs_minilm

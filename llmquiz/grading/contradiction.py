@@ -17,13 +17,17 @@ from dataclasses import dataclass
 from llmquiz.grading import lexicon
 from llmquiz.grading.match import same_word
 from llmquiz.grading.parse import Clause, Parsed
-from llmquiz.grading.text import stems
+from llmquiz.grading.text import has_digit, stems
 
 MIN_SHARED = 2  # content words two clauses must share to be about the same thing
-MIN_ALIGN = 0.3  # and their cosine-style overlap
+MIN_ALIGN = 0.25  # and their cosine-style overlap (words common on the card weigh less)
 NEG_SHARED = 3  # a flip by negation alone needs closer alignment: parity is a fragile signal
 NEG_ALIGN = 0.5
+NEG_ALIGN_OMITTED = 0.7
+NUMBER_SHARED = 3  # a different number contradicts only in a closely aligned clause
+NUMBER_ALIGN = 0.45
 MARGIN = 0.02  # a flipped alignment must beat every agreeing one by this much
+CLAIM_MARGIN = 0.02  # ... and a clause states a misconception when closer to it than to the model answer
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Verdict:
     source: str = ""
     why: str = ""
     parent: str = ""  # the whole clause this segment belongs to
+    score: float = 0.0  # how closely it aligns with its source
+    covers: float = 0.0  # share of the source's content words it states
 
 
 def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
@@ -56,7 +62,7 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
     for source, text in texts:
         for c in parse(text).clauses():
             for seg in segments(c):
-                out.append(RefClause(tuple(seg.content), _negations(seg), source, c.text))
+                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text))
     return out
 
 
@@ -103,60 +109,158 @@ def _key(stem: str, contrast: dict[str, int]) -> str:
     return f"<pair{pid}>" if pid is not None else stem
 
 
-def _overlap(a: tuple[str, ...], r: tuple[str, ...], contrast: dict[str, int]) -> tuple[int, float]:
+def _overlap(a: tuple[str, ...], r: tuple[str, ...], contrast: dict[str, int],
+             weight: dict[str, float] | None = None) -> tuple[int, float]:
+    """Shared content words, and a cosine-style alignment where words common on the card count less."""
     ka = {_key(s, contrast) for s in a}
     kr = {_key(s, contrast) for s in r}
+    w = weight or {}
     shared = 0
+    mass = 0.0
     for x in ka:
         if x in kr or (not x.startswith("<") and any(not y.startswith("<") and same_word(y, x) for y in kr)):
             shared += 1
-    return shared, shared / math.sqrt(len(ka) * len(kr)) if ka and kr else 0.0
+            mass += w.get(x, 1.0)
+    norm = math.sqrt(sum(w.get(x, 1.0) for x in ka) * sum(w.get(y, 1.0) for y in kr))
+    return shared, mass / norm if norm else 0.0
 
 
-def _sides(stems_: tuple[str, ...], contrast_sets: list[set[str]]) -> dict[int, set[int]]:
+def word_weights(refs: list[RefClause], contrast_sets: list[dict[str, int]]) -> dict[str, float]:
+    """1/sqrt(1 + n) for a word in n reference clauses: "model" in every clause aligns nothing."""
+    contrast = {t: 1000 + i for i, g in enumerate(contrast_sets) for t in g}
+    df: dict[str, int] = {}
+    for r in refs:
+        for k in {_key(s, contrast) for s in r.content}:
+            df[k] = df.get(k, 0) + 1
+    return {k: 1.0 / math.sqrt(n) for k, n in df.items() if n > 1}
+
+
+_NEGATING_PREFIXES = ("un", "in", "im", "non", "dis", "ir", "il")
+_PREFIX_PAIRS = (("over", "under"),)
+
+
+def _prefix_side(st: str, others: tuple[str, ...]) -> tuple[str, int] | None:
+    """("trust", 1) for "untrust" when the other clause says "trust"; ("train", 0) for "overtrain"."""
+    for a, b in _PREFIX_PAIRS:
+        for side, pre in enumerate((a, b)):
+            if st.startswith(pre) and len(st) > len(pre) + 3:
+                return st[len(pre):], side
+    for pre in _NEGATING_PREFIXES:
+        if st.startswith(pre) and len(st) > len(pre) + 3 and st[len(pre):] in others:
+            return st[len(pre):], 1
+    if any(o == pre + st for o in others for pre in _NEGATING_PREFIXES):
+        return st, 0
+    return None
+
+
+def _sides(stems_: tuple[str, ...], contrast_sets: list[dict[str, int]],
+           others: tuple[str, ...] = ()) -> dict[int | str, set[int]]:
     """Which side of each opposite pair a clause takes: {pair id: {0}, {1} or {0, 1}}."""
-    out: dict[int, set[int]] = {}
+    out: dict[int | str, set[int]] = {}
     table = lexicon.sides()
     for st in stems_:
         for pid, side in table.get(st, ()):
             out.setdefault(pid, set()).add(side)
+        pre = _prefix_side(st, others)
+        if pre is not None:
+            out.setdefault(f"prefix:{pre[0]}", set()).add(pre[1])
         if st in table:
             continue  # a lexicon pair already; counting it twice would cancel the flip
         for g, group in enumerate(contrast_sets):
-            if st in group:  # each term of a compared set is its own side
-                out.setdefault(10_000 + g, set()).add(sorted(group).index(st))
+            if st in group:  # each item of a compared set is its own side
+                out.setdefault(10_000 + g, set()).add(group[st])
     return out
 
 
-def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[set[str]]) -> list[str]:
+def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
+    """The words right after each number ("20 tokens per parameter" -> token): what it counts.
+
+    A number inside a name ("GPT-4 became multimodal") has no counted word in common with another.
+    """
+    out: set[str] = set()
+    for i, x in enumerate(stems_):
+        if has_digit(x):
+            out.update(y for y in stems_[i + 1 : i + 3] if not has_digit(y))
+    return out
+
+
+def _sequence(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, int]]) -> list[int]:
+    """The sides of pair `pid` in the order a clause uses them."""
+    out = []
+    for x in stems_:
+        if pid >= 10_000:
+            group = contrast_sets[pid - 10_000]
+            if x in group:
+                out.append(group[x])
+        else:
+            out += [side for p, side in lexicon.sides().get(x, ()) if p == pid][:1]
+    return out
+
+
+def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, int]]) -> list[str]:
     if pid >= 10_000:
         return [x for x in stems_ if x in contrast_sets[pid - 10_000]]
     return [x for x in stems_ if any(p == pid for p, _ in lexicon.sides().get(x, ()))]
 
 
-def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[set[str]],
+def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
            shared: int, score: float, swap: bool = False) -> tuple[bool, str]:
     """Whether an answer clause contradicts a reference clause it is aligned with, and why.
 
-    A reversed direction contradicts, unless a negation reverses it back ("not faster" = "slower");
-    two reversed directions always do. A negation alone contradicts only with close alignment.
+    An odd number of reversals contradicts: a reversed direction, unless a negation or a second
+    reversal turns it back ("not faster" = "slower"). A negation alone needs close alignment.
     """
-    directions = 0
+    directions = scales = 0
+    used: set[str] = set()
     why = ""
-    sa, sr = _sides(a, contrast_sets), _sides(r.content, contrast_sets)
+    sa, sr = _sides(a, contrast_sets, r.content), _sides(r.content, contrast_sets, a)
     for pid, side_a in sa.items():
         side_r = sr.get(pid)
-        if side_r and len(side_a) == 1 and len(side_r) == 1 and side_a != side_r:
-            directions += 1
+        if not side_r:
+            continue
+        one_each = len(side_a) == 1 and len(side_r) == 1 and side_a != side_r
+        if isinstance(pid, str):  # a prefix pair: "overtrained" / "undertrained", "trusted" / "untrusted"
+            if one_each and shared >= NUMBER_SHARED:
+                directions += 1
+                why = why or f"the opposite of '{pid.split(':', 1)[1]}'"
+            continue
+        # "large heads give small logits" against "large heads give large logits": same words in order.
+        seq_a, seq_r = _sequence(a, pid, contrast_sets), _sequence(r.content, pid, contrast_sets)
+        in_order = pid < 10_000 and len(seq_a) == len(seq_r) > 1 and seq_a != seq_r and len(side_r) == 1
+        if one_each or in_order:
             wa, wr = _pair_words(a, pid, contrast_sets), _pair_words(r.content, pid, contrast_sets)
+            if used & set(wa):
+                continue  # the same words reversed under another pair ("increase" is a scale too)
+            used.update(wa)
+            directions += 1
+            scales += isinstance(pid, int) and pid in lexicon.scale_pairs()
             if wa and wr and not why:
                 why = f"'{wa[0]}' where the model answer says '{wr[0]}'"
+    # A different number where the model answer states one: "1 token per parameter" vs "20".
+    na = {x for x in a if has_digit(x)}
+    nr = {x for x in r.content if has_digit(x)}
+    if (na and nr and not na & nr and shared >= NUMBER_SHARED and score >= NUMBER_ALIGN
+            and _number_contexts(a) & _number_contexts(r.content)):
+        directions += 1
+        why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
     negation = neg_a % 2 != r.negations % 2
     if swap:
         return True, "the two sides of 'rather than' are swapped"
-    if directions >= 2 or (directions == 1 and not negation):
+    # Reversals on a scale ("below 1", "high", "large") can pair with a reversed consequence and agree:
+    # "T < 1 sharpens" = "T > 1 flattens". Otherwise two reversals are two errors, and only a negation
+    # turns a single one back ("not faster" = "slower").
+    if directions and (directions + negation) % 2:
         return True, why
-    if negation and not directions and shared >= NEG_SHARED and score >= NEG_ALIGN:
+    if directions >= 2 and not scales:
+        return True, why
+    # Negation alone is judged only against the model answer itself (key points are terse summaries,
+    # often conditionals: "Without scaling, softmax saturates"), and never against a bare condition.
+    conditional = re.match(r"\s*(without|unless|if not|absent)\b", r.text.lower()) is not None
+    # Leaving out a negation the model answer has needs closer alignment than adding one: answers
+    # often restate the positive half of a clause whose negation sits elsewhere.
+    needed = NEG_ALIGN if neg_a % 2 else NEG_ALIGN_OMITTED
+    if (negation and not directions and shared >= NEG_SHARED and score >= needed
+            and not r.source.startswith("point") and not conditional):
         return True, "a negation the model answer does not have" if neg_a % 2 else \
             "it leaves out a negation the model answer has"
     return False, ""
@@ -170,7 +274,7 @@ def _halves(text: str) -> tuple[set[str], set[str]] | None:
     from llmquiz.grading.parse import content_stems
 
     m = _RATHER.search(text.lower())
-    if not m or m.group(1) == "not" and not re.search(r",\s*not\b|\bnot\b.*\bbut\b", text.lower()):
+    if not m or (m.group(1) == "not" and not re.search(r",\s*not\b|\bnot\b.*\bbut\b", text.lower())):
         return None
     before, after = text[: m.start()], text[m.end():]
     if m.group(1) == "not" and " but " in after.lower():  # "not X but Y": Y is stated, X rejected
@@ -186,71 +290,95 @@ def _swapped(a_text: str, r_text: str) -> bool:
         return False
     if ha is None or hr is None:
         return False
+    # Only what is set against what counts; the shared subject ("generated code is judged") does not.
     crossed = len(ha[0] & hr[1]) + len(ha[1] & hr[0])
-    straight = len(ha[0] & hr[0] - hr[1]) + len(ha[1] & hr[1] - hr[0])
+    straight = len(ha[1] & hr[1])
     return crossed >= 2 and crossed > straight
 
 
-def contrast_terms(question: str, reference: str) -> list[set[str]]:
-    """Terms a comparison question sets against each other ("bi-encoder" vs "cross-encoder").
+_COMPARISON = re.compile(
+    r"\b(differen\w*|compare\w*|comparison|vs\.?|versus|between|separates?|distinguish\w*|contrast|"
+    r"rather than|instead of|each|which|when do you use)\b", re.IGNORECASE)
+
+
+def contrast_terms(question: str, reference: str) -> list[dict[str, int]]:
+    """Items a comparison question sets against each other ("bi-encoder" vs "cross-encoder").
+
+    Each item is the run of content words next to "and", "or", "vs", "from", "between" or a comma;
+    an item is represented by its words that no other item shares ("batch inference" -> batch).
 
     Example:
         >>> contrast_terms("Compare RoPE and ALiBi.", "RoPE rotates; ALiBi adds a bias.")
-        [{'rope', 'alibi'}]
+        [{'rope': 0, 'alibi': 1}]
     """
-    if not re.search(r"\b(differen\w*|compare|comparison|vs\.?|versus|between|separates?|distinguish\w*|"
-                     r"contrast|rather than|instead of)\b", question, re.IGNORECASE):
+    if not _COMPARISON.search(question):
         return []
+    from llmquiz.grading.parse import content_stems
+
     ref = set(stems(reference))
-    qs = stems(re.sub(r"[,/]", " and ", question))
-    skip = lexicon.FUNCTION_WORDS | {"model", "one", "method", "approach", "compar", "differ", "differen"}
-    terms: list[str] = []
-    for i, w in enumerate(qs):
-        if w not in {"and", "or", "vs", "versus", "from", "between"}:
-            continue
-        for step in (-1, 1):
-            j = i + step
-            while 0 <= j < len(qs) and qs[j] in skip:
-                j += step
-            if 0 <= j < len(qs) and qs[j] in ref and qs[j] not in skip and not qs[j].isdigit():
-                terms.append(qs[j])
-    group = set(terms)
-    return [group] if len(group) >= 2 else []
+    generic = {"model", "one", "method", "approach", "compar", "differ", "differen", "each", "us", "when",
+               "which", "what", "how", "why", "way", "llm", "option", "kind", "typ"}
+    parts = re.split(r"\s*(?:,|;|\band\b|\bor\b|\bvs\.?|\bversus\b|\bfrom\b|\bbetween\b|\bto\b|-\s|"
+                     r"\binstead of\b|\brather than\b)\s*",
+                     re.sub(r"[?!.:()]", " , ", question), flags=re.IGNORECASE)
+    items: list[list[str]] = []
+    for part in parts:
+        words_ = [w for w in content_stems(part) if w not in generic]
+        if 1 <= len(words_) <= 3 and all(w in ref for w in words_[-1:]):
+            items.append(words_[-2:])
+    group: dict[str, int] = {}
+    for i, item in enumerate(items):
+        others = {w for j, other in enumerate(items) if j != i for w in other}
+        for w in item:
+            if w not in others:
+                group.setdefault(w, i)
+    return [group] if 2 <= len(set(group.values())) <= 6 else []
 
 
-def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[set[str]]) -> list[Verdict]:
+def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, int]],
+          weight: dict[str, float] | None = None) -> list[Verdict]:
     """Judge every comma segment of every clause of `answer` against the reference and the claims."""
     contrast = {t: 1000 + i for i, g in enumerate(contrast_sets) for t in g}
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
         for whole in sent.clauses:
             for clause in segments(whole):
-                out.append(_judge(si, whole.text, clause, refs, contrast, contrast_sets))
+                out.append(_judge(si, whole.text, clause, refs, contrast, contrast_sets, weight))
     return out
 
 
 def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast: dict[str, int],
-           contrast_sets: list[set[str]]) -> Verdict:
+           contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None) -> Verdict:
     a = tuple(clause.content)
     if len(a) < 2:
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
+    claim_covers = 0.0
+    # A question or a "whether" clause raises a claim without making it.
+    hypothetical = bool(re.search(r"\bwhether\b|\?", clause.text + parent))
     for r in refs:
-        shared, score = _overlap(a, r.content, contrast)
+        shared, score = _overlap(a, r.content, contrast, weight)
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
-        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(parent, r.text))
+        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(clause.text, r.text))
+        if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
+            continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")
+        if is_claim and hypothetical:
+            continue
         kind = ("unclaim" if flipped else "claim") if is_claim else ("flip" if flipped else "agree")
         if score > best[kind][0]:
             best[kind] = (score, r.source)
             if kind == "flip":
                 why_flip = why
+            if kind == "claim":
+                claim_covers = shared / max(1, len(set(r.content)))
     agree, flip, claim = best["agree"][0], best["flip"][0], best["claim"][0]
-    if claim > max(agree, flip) + MARGIN:
-        return Verdict(si, clause.text, "claims", best["claim"][1], parent=parent)
+    if claim > max(agree, flip) + CLAIM_MARGIN:
+        return Verdict(si, clause.text, "claims", best["claim"][1], parent=parent, score=claim,
+                       covers=claim_covers)
     if flip > agree + MARGIN:
         return Verdict(si, clause.text, "contradicts", best["flip"][1], why_flip, parent=parent)
     if agree > 0:

@@ -21,6 +21,7 @@ MAX_ENCODED = 24  # answer clauses sent to the encoder
 MAX_CLAUSES = 60  # answer clauses checked for contradictions
 DENSITY_SHARE = 0.5  # an answer with half the model answer's content words can be complete in meaning
 TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
+CLAIM_RESTATED = 0.7  # alignment with every word of a misconception's claim that counts as stating it
 
 
 @dataclass
@@ -54,7 +55,9 @@ class Evidence:
     claim_signals: list[str] = field(default_factory=list)
     claim_semantic: list[float] = field(default_factory=list)
     reference_semantic: float = 0.0
+    clause_recall: list[float] = field(default_factory=list)
     recall: float = 0.0  # mean over model-answer clauses of the closest answer clause, above the floor
+    numbers_stated: float = 1.0  # share of number or name key points whose number or name is stated
     density: float = 0.0  # answer content words that count, relative to half the model answer's (0-1)
 
     @property
@@ -114,10 +117,10 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
                 break
             keep.append(s)
         limited = Parsed(parsed.text, keep)
-    ev.clauses = [v for v in check(limited, profile.refs, profile.contrast)
+    ev.clauses = [v for v in check(limited, profile.refs, profile.contrast, profile.weights)
                   if not parsed.sentences[v.sentence].salad]
     bad_clauses = {(v.sentence, v.parent) for v in ev.clauses if v.status in ("contradicts", "claims")}
-    bad_sentences = {v.sentence for v in ev.clauses if v.status in ("contradicts", "claims")}
+    contradicting = {(v.sentence, v.parent) for v in ev.clauses if v.status == "contradicts"}
     counting = {i for i, s in enumerate(parsed.sentences) if not s.salad}
     ref_words = max(1, profile.reference_words)
     ev.density = min(1.0, sum(parsed.sentences[i].content for i in counting) / (DENSITY_SHARE * ref_words))
@@ -159,7 +162,9 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     units: list[tuple[int, str, int]] = []  # (sentence, clause text, content words)
     for i in sorted(counting):
         for cl in parsed.sentences[i].clauses:
-            if cl.content and (i, cl.text) not in bad_clauses:
+            # Clauses that make a misconception's claim are embedded too (the misconception check
+            # reads them) but earn no credit below.
+            if cl.content and (i, cl.text) not in contradicting:
                 units.append((i, cl.text, len(cl.content)))
     if not units:  # salad-only or fully contradicted: still embed, for the misconception check
         units = [(i, s.text, max(1, s.content)) for i, s in enumerate(parsed.sentences)]
@@ -175,11 +180,22 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     ev.question_similarity = float(whole @ profile.question_vec)
     if good:
         g = vecs[good]
-        ev.recall = float(_calibrate((g @ profile.sent_vecs.T).max(axis=0), profile.sent_floor).mean())
+        per_clause = _calibrate((g @ profile.sent_vecs.T).max(axis=0), profile.sent_floor)
+        ev.recall = float(per_clause.mean())
+        ev.clause_recall = [float(x) for x in per_clause]
         if len(profile.point_vecs):
             cal = _calibrate((g @ profile.point_vecs.T).max(axis=0), profile.point_floor)
+            said = {t.stem for s in parsed.sentences for t in s.toks}
+            stated = []
             for k, pe in enumerate(ev.points):
-                pe.semantic = float(cal[k])
+                # Embeddings do not read digits, and a name has no paraphrase: a point that is a number
+                # or a name ("8 KV heads", "Paris") needs the number or the name itself.
+                needed = profile.point_exact[k]
+                ok = not needed or pe.lexical >= 1.0 or any(same_word(n, w) for n in needed for w in said)
+                pe.semantic = float(cal[k]) if ok else 0.0
+                if needed:
+                    stated.append(ok)
+            ev.numbers_stated = sum(stated) / len(stated) if stated else 1.0
     use = [u[0] for u in units]
 
     # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
@@ -214,11 +230,15 @@ def _misconceptions(ev: Evidence, profile: Profile, parsed: Parsed, counting: se
                 signals[c].append(f"alias '{alias.text}'")
                 break
     claimed: dict[int, set[str]] = {}
+    closest: dict[int, float] = {}
     for v in ev.clauses:
         if v.status == "claims" and v.source.startswith("claim:"):
-            claimed.setdefault(int(v.source.split(":")[1]), set()).add(v.parent)
+            c = int(v.source.split(":")[1])
+            claimed.setdefault(c, set()).add(v.parent)
+            closest[c] = max(closest.get(c, 0.0), v.score if v.covers >= 0.99 else 0.0)
     for c, parents in claimed.items():
-        scores[c] += 0.4 * min(2, len(parents))  # two clauses making the claim are enough to be sure
+        # Two clauses making the claim, or one restating it almost word for word, are enough.
+        scores[c] += 0.6 if closest[c] >= CLAIM_RESTATED else 0.4 * min(2, len(parents))
         signals[c] += ["clause"] * len(parents)
     rows = [r for r, i in enumerate(use) if i in counting]  # units of sentences that count
     if rows and len(profile.claim_vecs):

@@ -12,13 +12,41 @@ from llmquiz.grading.text import stem
 
 # Words that carry grammar rather than content. They never count as a matched term and they break
 # a "run" of bare nouns in the keyword-salad check.
-FUNCTION_WORDS = frozenset(["a", "an", "the", "this", "that", "these", "those", "there", "here", "it", "its", "it's", "they", "them", "their", "we", "our", "you", "your", "i", "me", "my", "he", "she", "his", "her", "one", "ones", "some", "any", "each", "every", "all", "both", "either", "neither", "other", "another", "such", "same", "own", "and", "or", "but", "nor", "so", "yet", "also", "too", "then", "than", "thus", "hence", "therefore", "because", "since", "though", "although", "while", "whereas", "if", "unless", "until", "when", "whenever", "where", "wherever", "whether", "which", "who", "whom", "whose", "what", "how", "why", "of", "in", "on", "at", "by", "for", "with", "without", "to", "from", "into", "onto", "over", "under", "about", "above", "below", "between", "among", "through", "during", "before", "after", "against", "per", "via", "across", "along", "around", "behind", "beyond", "inside", "outside", "toward", "towards", "upon", "within", "as", "like", "unlike", "instead", "rather", "just", "only", "even", "still", "already", "again", "very", "much", "many", "more", "most", "less", "least", "few", "fewer", "lot", "lots", "quite", "really", "basically", "actually", "simply", "mainly", "mostly", "often", "usually", "always", "never", "sometimes", "not", "no", "n't", "nothing", "none", "nobody", "cannot", "can't", "don't", "doesn't", "isn't", "aren't", "won't", "wouldn't", "shouldn't", "didn't", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "doing", "have", "has", "had", "having", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "need", "needs", "let", "lets", "ie", "eg", "etc", "vs", "versus", "via"])
+FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "this", "that", "these", "those", "there", "here", "it", "its", "it's", "they", "them",
+    "their", "we", "our", "you", "your", "i", "me", "my", "he", "she", "his", "her", "one", "ones", "some",
+    "any", "each", "every", "all", "both", "either", "neither", "other", "another", "such", "same", "own",
+    "and", "or", "but", "nor", "so", "yet", "also", "too", "then", "than", "thus", "hence", "therefore",
+    "because", "since", "though", "although", "while", "whereas", "if", "unless", "until", "when", "whenever",
+    "where", "wherever", "whether", "which", "who", "whom", "whose", "what", "how", "why", "of", "in", "on",
+    "at", "by", "for", "with", "without", "to", "from", "into", "onto", "over", "under", "about", "above",
+    "below", "between", "among", "through", "during", "before", "after", "against", "per", "via", "across",
+    "along", "around", "behind", "beyond", "inside", "outside", "toward", "towards", "upon", "within", "as",
+    "like", "unlike", "instead", "rather", "just", "only", "even", "still", "already", "again", "very",
+    "much", "many", "more", "most", "less", "least", "few", "fewer", "lot", "lots", "quite", "really",
+    "basically", "actually", "simply", "mainly", "mostly", "often", "usually", "always", "never", "sometimes",
+    "not", "no", "n't", "nothing", "none", "nobody", "cannot", "can't", "don't", "doesn't", "isn't", "aren't",
+    "won't", "wouldn't", "shouldn't", "didn't", "is", "are", "was", "were", "be", "been", "being", "am", "do",
+    "does", "did", "done", "doing", "have", "has", "had", "having", "can", "could", "will", "would", "shall",
+    "should", "may", "might", "must", "need", "needs", "let", "lets", "ie", "eg", "etc", "vs", "versus",
+    "via"
+])
 
 # Auxiliaries and modals: a sentence with one of these states something.
-AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "cannot", "won't", "wouldn't", "shouldn't", "hasn't", "haven't"])
+AUXILIARIES = frozenset([
+    "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "have", "has", "had", "can",
+    "could", "will", "would", "shall", "should", "may", "might", "must", "isn't", "aren't", "wasn't",
+    "weren't", "don't", "doesn't", "didn't", "can't", "cannot", "won't", "wouldn't", "shouldn't", "hasn't",
+    "haven't"
+])
 
 # Words that relate terms to each other: prepositions and subordinators (a clause, not a list).
-RELATION_WORDS = frozenset(["because", "since", "so", "therefore", "thus", "hence", "if", "when", "whenever", "while", "whereas", "unless", "until", "which", "that", "who", "where", "than", "instead", "rather", "by", "into", "onto", "from", "to", "through", "via", "per", "without", "with", "against", "for", "of", "in", "on", "at", "between", "before", "after", "once", "otherwise", "meaning", "means"])
+RELATION_WORDS = frozenset([
+    "because", "since", "so", "therefore", "thus", "hence", "if", "when", "whenever", "while", "whereas",
+    "unless", "until", "which", "that", "who", "where", "than", "instead", "rather", "by", "into", "onto",
+    "from", "to", "through", "via", "per", "without", "with", "against", "for", "of", "in", "on", "at",
+    "between", "before", "after", "once", "otherwise", "meaning", "means"
+])
 
 # Symbols that state a relation between the terms around them (`a -> b`, `x = y`, `t < 1`).
 RELATION_SYMBOLS = frozenset({"leadsto", "equal", "lessthan", "greaterthan", "approx", "proportional",
@@ -26,9 +54,12 @@ RELATION_SYMBOLS = frozenset({"leadsto", "equal", "lessthan", "greaterthan", "ap
 
 # Negation cues. Implicit negators ("prevents", "stops") count too: "stops the softmax saturating"
 # and "without scaling the softmax saturates" then have the same parity.
-NEGATIONS = frozenset(["not", "no", "never", "none", "nothing", "nobody", "neither", "nor", "without", "cannot"])
+NEGATIONS = frozenset([
+    "not", "no", "never", "none", "nothing", "nobody", "neither", "nor", "without", "cannot"
+])
 # Stems; "prevents", "stopped", "avoiding" all count.
-IMPLICIT_NEGATIONS = frozenset(["prevent", "stop", "avoid", "block", "lack", "fail", "hid", "forbid", "prohibit", "disallow"])
+IMPLICIT_NEGATIONS = frozenset(("prevent", "stop", "avoid", "block", "forbid", "prohibit", "disallow", "skip",
+                                "omit", "forgo"))
 
 # Answers that say "I don't know" in some form.
 IDK_PHRASES = (
@@ -41,16 +72,19 @@ IDK_PHRASES = (
 # Opposites: a clause that says one where the model answer says the other, about the same things,
 # contradicts it. Surface words, stemmed when first used; each side may list several words.
 _OPPOSITES: tuple[tuple[str, str], ...] = (
-    ("increase grows grow rise raise boost inflate more", "decrease shrink fall drop lower reduce cut diminish less fewer"),
+    (
+        "increase grows grow rise raise boost inflate more",
+        "decrease shrink fall drop lower reduce cut diminish less fewer"
+    ),
     ("most", "least fewest"),
-    ("higher high", "lower low"),
+    ("higher high raise raises raised increase increases", "lower low reduce reduces cut"),
     ("larger large bigger big greater", "smaller small"),
     ("faster fast quicker quick speeds", "slower slow slows"),
     ("before earlier preceding prior", "after later following subsequent"),
     ("past previous", "future next upcoming"),
     ("encoder encoders", "decoder decoders"),
     ("encode", "decode"),
-    ("above", "below"),
+    ("above greaterthan atleast", "below lessthan atmost"),
     ("longer long", "shorter short"),
     ("wider wide", "narrower narrow"),
     ("sharper sharpen sharp peaked peaky", "flatter flatten flat smoother uniform"),
@@ -100,7 +134,22 @@ _OPPOSITES: tuple[tuple[str, str], ...] = (
     ("exact", "approximate"),
     ("lossless", "lossy"),
     ("necessary required needed", "unnecessary optional"),
+    ("abrupt abruptly sudden suddenly", "gradual gradually smoothly steadily"),
+    ("freeze freezes frozen", "finetune finetunes updated trains"),
+    ("old older", "new newer"),
+    ("public", "private secret"),
+    ("guarantee guarantees guaranteed", "helps reduces"),
 )
+
+
+# Pairs that place a condition on a scale; a reversed scale with a reversed consequence agrees.
+_SCALES = ("above", "higher", "larger", "longer", "wider", "increase")  # first word of each scale pair
+
+
+@lru_cache(maxsize=1)
+def scale_pairs() -> frozenset[int]:
+    """Ids of the opposite pairs that are scales (above/below, high/low, large/small, ...)."""
+    return frozenset(i for i, (left, _) in enumerate(_OPPOSITES) if left.split()[0] in _SCALES)
 
 
 def _stems(words: str) -> frozenset[str]:
@@ -183,4 +232,12 @@ def verb_base_forms() -> tuple[str, ...]:
 
 
 # Short verb forms too irregular for the stemmer.
-IRREGULAR_VERBS = frozenset(["is", "are", "was", "were", "be", "been", "am", "has", "have", "had", "does", "did", "done", "goes", "went", "gone", "got", "gets", "made", "makes", "gave", "given", "took", "taken", "saw", "seen", "knew", "known", "kept", "held", "led", "left", "lost", "paid", "put", "ran", "run", "said", "sent", "set", "shown", "sat", "spent", "stood", "told", "thought", "won", "wrote", "written", "became", "begun", "broke", "brought", "built", "came", "chose", "cut", "dealt", "drew", "fell", "felt", "found", "fed", "forgot", "froze", "grew", "hid", "hit", "hurt", "let", "lay", "meant", "met", "read", "rose", "shook", "shrank", "split", "spread", "stuck", "swung", "tore", "threw", "understood", "woke", "wore"])
+IRREGULAR_VERBS = frozenset([
+    "is", "are", "was", "were", "be", "been", "am", "has", "have", "had", "does", "did", "done", "goes",
+    "went", "gone", "got", "gets", "made", "makes", "gave", "given", "took", "taken", "saw", "seen", "knew",
+    "known", "kept", "held", "led", "left", "lost", "paid", "put", "ran", "run", "said", "sent", "set",
+    "shown", "sat", "spent", "stood", "told", "thought", "won", "wrote", "written", "became", "begun",
+    "broke", "brought", "built", "came", "chose", "cut", "dealt", "drew", "fell", "felt", "found", "fed",
+    "forgot", "froze", "grew", "hid", "hit", "hurt", "let", "lay", "meant", "met", "read", "rose", "shook",
+    "shrank", "split", "spread", "stuck", "swung", "tore", "threw", "understood", "woke", "wore"
+])

@@ -13,7 +13,10 @@ from llmquiz.grading import lexicon
 from llmquiz.grading.text import clauses, sentences, stem, words
 
 # Determiners dropped when matching phrases: "the label given the input" = "label given input".
-SKIPPABLE = frozenset(["a", "an", "the", "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "some", "any"])
+SKIPPABLE = frozenset([
+    "a", "an", "the", "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "some",
+    "any"
+])
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,10 @@ def is_content(word: str, stem_: str) -> bool:
 
 def negation_count(surfaces: list[str], stems: list[str]) -> int:
     """Negation cues in a clause, explicit ("not", "without") and implicit ("prevents", "stops")."""
-    n = sum(1 for w in surfaces if w in lexicon.NEGATIONS)
+    n = sum(1 for i, w in enumerate(surfaces) if w in lexicon.NEGATIONS
+            and not (w == "no" and surfaces[i + 1 : i + 2] == [
+                "matter"
+            ]))  # "no matter where" negates nothing
     n += sum(1 for s in stems if s in lexicon.IMPLICIT_NEGATIONS)
     return n
 

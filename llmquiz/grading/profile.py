@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses
+from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses, word_weights
 from llmquiz.grading.match import Alias, compile_alias
 from llmquiz.grading.parse import content_stems
 from llmquiz.grading.rubric import Rubric
-from llmquiz.grading.text import clauses, sentences
+from llmquiz.grading.text import clauses, has_digit, sentences, stem, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,7 +74,7 @@ class Profile:
     aliases: list[list[Alias]]  # per point
     claim_aliases: list[list[Alias]]  # per misconception
     refs: list[RefClause]
-    contrast: list[set[str]]
+    contrast: list[dict[str, int]]
     model_vec: Any  # (d,)
     sent_vecs: Any  # (m, d) model-answer clauses
     sent_floor: Any  # (m,)
@@ -85,6 +86,8 @@ class Profile:
     claim_floor: Any  # (c,)
     bg: Any = field(repr=False, default=None)  # (b, d) background vectors
     reference_words: int = 0  # content words of the model answer
+    point_exact: list[set[str]] = field(default_factory=list)  # numbers or names a point needs said
+    weights: dict[str, float] = field(default_factory=dict)  # alignment weight of words common on the card
 
 
 _profiles: OrderedDict[tuple[str, str], Profile] = OrderedDict()
@@ -201,6 +204,7 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
         start += n
     model, sents, points, claims, question = parts
     bg = background(encoder)
+    contrast = contrast_terms(rubric.question, rubric.reference)
     refs = ref_clauses([("answer", rubric.reference)]
                        + [(f"point:{i}", p.text) for i, p in enumerate(rubric.points)]
                        + [(f"claim:{i}", m.claim) for i, m in enumerate(rubric.misconceptions)])
@@ -208,11 +212,36 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
     claim_aliases = [[a for a in (compile_alias(t) for t in m.aliases) if a] for m in rubric.misconceptions]
     return Profile(
         rubric=rubric, aliases=aliases, claim_aliases=claim_aliases, refs=refs,
-        contrast=contrast_terms(rubric.question, rubric.reference),
-        model_vec=model[0], sent_vecs=sents, sent_floor=floor(sents, bg), point_vecs=points, claim_vecs=claims, question_vec=question[0],
+        contrast=contrast,
+        model_vec=model[0], sent_vecs=sents, sent_floor=floor(sents, bg), point_vecs=points, claim_vecs=claims,
+        question_vec=question[0],
         model_floor=float(floor(model, bg)[0]), point_floor=floor(points, bg), claim_floor=floor(claims, bg),
         bg=bg, reference_words=len(content_stems(rubric.reference)),
+        point_exact=[_numbers(p.aliases, p.text) or _names(p.aliases, p.text, rubric.reference)
+                     for p in rubric.points],
+        weights=word_weights(refs, contrast),
     )
+
+
+def _numbers(aliases: tuple[str, ...], text: str) -> set[str]:
+    """Numbers every alias of a point names (empty when some alias has none: then meaning may match)."""
+    found = [{w for w in words(a) if has_digit(w)} for a in (aliases or (text,))]
+    return set.union(*found) if found and all(found) else set()
+
+
+_CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+)\b")
+
+
+def _names(aliases: tuple[str, ...], text: str, reference: str) -> set[str]:
+    """The names a point is made of, when every alias is a proper noun of the texts ("Paris", "Seine")."""
+    proper = {stem(m.lower()) for m in _CAPITALISED.findall(f"{text} {reference}")}
+    out: set[str] = set()
+    for alias in aliases or (text,):
+        ws = [stem(w) for w in words(alias)]
+        if not 1 <= len(ws) <= 2 or not proper & set(ws):
+            return set()
+        out |= proper & set(ws)
+    return out
 
 
 def clear() -> None:

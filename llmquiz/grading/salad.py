@@ -20,7 +20,12 @@ _SALAD_TOKEN = re.compile(r"[a-z0-9@%.]+(?:-[a-z0-9@%.]+)*")
 # Words that give a sentence structure. Adverbs and comparatives ("least", "very") do not: they fit
 # inside a list of terms ("least privilege").
 _STRUCTURAL = (lexicon.FUNCTION_WORDS | lexicon.AUXILIARIES | lexicon.RELATION_WORDS) - frozenset(
-    ["least", "most", "more", "less", "very", "just", "only", "even", "still", "already", "again", "much", "many", "few", "fewer", "lot", "lots", "quite", "really", "basically", "actually", "simply", "mainly", "mostly", "often", "usually", "always", "sometimes", "also", "too", "vs", "versus", "ie", "eg", "etc", "no"]
+    [
+        "least", "most", "more", "less", "very", "just", "only", "even", "still", "already", "again", "much",
+        "many", "few", "fewer", "lot", "lots", "quite", "really", "basically", "actually", "simply", "mainly",
+        "mostly", "often", "usually", "always", "sometimes", "also", "too", "vs", "versus", "ie", "eg", "etc",
+        "no"
+    ]
 )
 
 MIN_TERMS = 4  # shorter lists ("HumanEval, MBPP") are examples, not salad
@@ -31,7 +36,9 @@ MIN_ITEMS = 6  # a comma list this long of bare items is a list of terms, unless
 
 # Commas, brackets, colons and "+", "&", "x", "vs" end a run of terms.
 _PIECE = re.compile(r"[a-z0-9@%.]+(?:-[a-z0-9@%.]+)*|[,()\[\]:;/+&~|]")
-_BREAKS = frozenset(",()[]:;/+&~|") | frozenset(["x", "vs", "versus", "plus", "minus", "times", "over", "per", "dot"])
+_BREAKS = frozenset(
+    ",()[]:;/+&~|"
+) | frozenset(["x", "vs", "versus", "plus", "minus", "times", "over", "per", "dot"])
 
 # Questions that ask for a list: a comma-separated list of the right items answers them.
 _ENUMERATION = re.compile(
@@ -79,7 +86,10 @@ class Stats:
     items: int  # top-level comma-separated items
 
 
-_QUANTIFIERS = frozenset(["same", "each", "every", "all", "some", "any", "other", "another", "such", "own", "both", "either", "neither"])
+_QUANTIFIERS = frozenset([
+    "same", "each", "every", "all", "some", "any", "other", "another", "such", "own", "both", "either",
+    "neither"
+])
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +165,7 @@ def is_bare(text: str, enumeration: bool = False) -> bool:
     if len(text) > 400 or len(sentences(text)) != 1 or any(c in text for c in ",;:()"):
         return False
     st = salad_stats(text)
-    if st.relations or st.strict > 0.2 * st.content or st.verbs >= 1 or not 3 <= st.content <= 12:
+    if st.relations or st.strict > 0.2 * st.content or st.verbs >= 1 or (st.strict and st.verbs) \
+            or not 3 <= st.content <= 12:
         return False
     return not (enumeration and st.items >= 3)

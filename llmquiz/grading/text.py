@@ -65,11 +65,15 @@ _SENTENCE_END = re.compile(r"(?<!\d)[.!?;]+(?=\s|$)|(?<=\d)[.!?;]+(?=\s+[A-Z(\"'
 # Clause breaks inside a sentence, where negation and direction are scoped.
 _CLAUSE_BREAK = re.compile(
     r",\s*(?=(?:and|but|so|while|whereas|which|because|since|although|though|then|or)\b)"
-    r"|\b(?:but|whereas|while|although|though|however)\b|[:;]|,\s*(?=[a-z]+ (?:is|are|makes?|does)\b)",
+    r"|\b(?:but|whereas|while|although|though|however|because|so that)\b|[:;]"
+    r"|,\s*(?=[a-z]+ (?:is|are|makes?|does)\b)",
 )
 
 # Prefixes written as a word, a hyphen or nothing: "pre training" = "pre-training" = "pretraining".
-_PREFIXES = frozenset(["pre", "post", "re", "multi", "self", "non", "sub", "co", "cross", "fine", "few", "zero", "one", "in", "over", "under", "auto", "bi", "semi", "de", "mis", "inter", "intra", "out", "up", "down", "hyper", "meta", "mini", "micro", "macro", "mid", "top"])
+_PREFIXES = frozenset(("pre", "post", "multi", "self", "non", "sub", "cross", "fine", "few", "zero", "auto", "bi",
+                       "semi", "mis", "un", "inter", "intra", "hyper", "meta", "mini", "micro", "macro"))
+# A hyphen between letters joins the parts: "in-context" = "incontext", "top-k" = "topk".
+_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
 
 def fold(text: str) -> str:
@@ -85,6 +89,7 @@ def fold(text: str) -> str:
     text = text.lower()
     for pattern, repl in _SPOKEN_RE:
         text = pattern.sub(repl, text)
+    text = _HYPHEN.sub("", text)
     # Accents dropped so "naïve" matches "naive"; other scripts are kept as they are.
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return text
@@ -132,7 +137,8 @@ _SUFFIXES: tuple[tuple[str, str, int], ...] = (
     ("ise", "iz", 4),
     ("fulness", "", 3), ("iveness", "", 3), ("ness", "", 3), ("ments", "", 5), ("ment", "", 5),
     ("ities", "", 4), ("ity", "", 4), ("ically", "ic", 3), ("ical", "ic", 3), ("ively", "", 3),
-    ("ive", "", 4), ("ably", "", 4), ("ibly", "", 4), ("able", "", 4), ("ible", "", 4), ("ingly", "", 3), ("ings", "", 3), ("ing", "", 3), ("edly", "", 3),
+    ("ive", "", 4), ("ably", "", 4), ("ibly", "", 4), ("able", "", 4), ("ible", "", 4), ("ingly", "", 3),
+    ("ings", "", 3), ("ing", "", 3), ("edly", "", 3),
     ("ied", "i", 2), ("ies", "i", 2), ("sses", "ss", 2), ("ches", "ch", 2), ("shes", "sh", 2),
     ("xes", "x", 2), ("zes", "z", 3), ("eed", "eed", 1), ("ed", "", 2), ("ly", "", 4), ("als", "", 5), ("al", "", 5),
     ("ss", "ss", 2), ("ias", "ias", 1), ("us", "us", 2), ("is", "is", 2), ("es", "e", 3), ("s", "", 3),

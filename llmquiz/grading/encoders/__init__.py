@@ -14,7 +14,7 @@ Example:
     >>> enc = get_encoder()            # "minilm" when installed, else "hashing"
     >>> v = enc.encode(["Softmax saturates.", "The softmax becomes peaky."])
     >>> float(v[0] @ v[1])             # cosine similarity, since rows are unit length
-    0.79...
+    0.70...
 """
 
 from __future__ import annotations
@@ -112,7 +112,9 @@ def get_encoder(name: str | None = None) -> Encoder:
         >>> get_encoder("hashing").encode(["KV cache"]).shape
         (1, 8320)
     """
-    requested = name if name is not None else (os.environ.get(ENV_VAR, "").strip() or "auto")
+    requested = str(name).strip() if name is not None else (os.environ.get(ENV_VAR, "").strip() or "auto")
+    if requested.lower() in _DESCRIPTIONS:
+        requested = requested.lower()
     key = _resolve(requested)
     if key not in ("hashing", "minilm"):
         folder = Path(key).expanduser()
@@ -123,18 +125,19 @@ def get_encoder(name: str | None = None) -> Encoder:
             raise ModelError(f"Unknown encoder {key!r}: use auto, hashing, minilm, or the path of a "
                              "sentence-transformers model folder.")
         key = str(folder.resolve())
+    fallback = requested == "auto" and key == "minilm"
     with _lock:
-        encoder = _cache.get(key)
+        encoder = _cache.get(key) or (_cache.get("auto-fallback") if fallback else None)
         if encoder is None:
             try:
-                encoder = _load(key)
+                encoder = _cache[key] = _load(key)
             except ModelError:
-                if requested != "auto" or key != "minilm":
+                if not fallback:
                     raise
-                # "auto" means the best encoder that works: a damaged MiniLM install falls back.
-                key = "hashing"
-                encoder = _cache.get(key) or _load(key)
-            _cache[key] = encoder
+                # "auto" means the best encoder that works: a damaged MiniLM install falls back
+                # (remembered, so the broken model is not re-read on every call).
+                encoder = _cache.get("hashing") or _load("hashing")
+                _cache["hashing"] = _cache["auto-fallback"] = encoder
     return encoder
 
 

@@ -166,18 +166,24 @@ class BertEncoder:
                 if (tdir / "pytorch_model.bin").is_file() else ""
             raise ModelError(f"{tdir}: no model.safetensors{hint}; llmquiz reads safetensors weights only.")
         self.tokenizer = WordPieceTokenizer.from_folder(tdir)
-        st_conf = tdir / "sentence_bert_config.json"
-        max_seq = int(_read_json(st_conf).get("max_seq_length") or 512) if st_conf.is_file() else 512
+        st_path = tdir / "sentence_bert_config.json"
+        st_conf = _read_json(st_path) if st_path.is_file() else {}
+        max_seq = int(st_conf.get("max_seq_length") or 512)
         self.max_length = min(max_seq, int(config.get("max_position_embeddings", 512)))
+        self.lowercase_input = bool(st_conf.get("do_lower_case", False))  # sentence-transformers' own
         pooling = _read_json(pdir / "config.json") if pdir and (pdir / "config.json").is_file() else {}
         modes = [m for m in ("cls_token", "max_tokens", "mean_tokens") if pooling.get(f"pooling_mode_{m}")]
         if len(modes) > 1 or pooling.get("pooling_mode_mean_sqrt_len_tokens"):
             raise ModelError(f"{pdir}: only one of mean, CLS or max pooling is supported.")
         self.pooling = modes[0] if modes else "mean_tokens"
 
-        self.dim = int(config["hidden_size"])
-        self.heads = int(config["num_attention_heads"])
-        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        try:
+            self.dim = int(config["hidden_size"])
+            self.heads = int(config["num_attention_heads"])
+            n_layers = int(config["num_hidden_layers"])
+            self.eps = float(config.get("layer_norm_eps", 1e-12))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelError(f"{tdir / 'config.json'}: not a BERT config ({e!r} is missing or wrong).") from e
         if config.get("hidden_act", "gelu") != "gelu":
             raise ModelError(f"{tdir}: activation {config.get('hidden_act')!r} is not supported (only gelu).")
         raw = load_safetensors(weights_path)
@@ -185,7 +191,7 @@ class BertEncoder:
 
         def get(key: str) -> np.ndarray:
             try:
-                return w[key]
+                return np.asarray(w[key], dtype=np.float32)  # no copy for float32 weights
             except KeyError:
                 raise ModelError(f"{weights_path}: missing tensor {key!r}; is this a BERT model?") from None
 
@@ -194,7 +200,7 @@ class BertEncoder:
         self.type0 = get("embeddings.token_type_embeddings.weight")[0]
         self.emb_ln = (get("embeddings.LayerNorm.weight"), get("embeddings.LayerNorm.bias"))
         self.layers = []
-        for i in range(int(config["num_hidden_layers"])):
+        for i in range(n_layers):
             p = f"encoder.layer.{i}."
             att = p + "attention.self."
             # Q, K and V fused into one (3d, d) matrix: one matmul instead of three. This is the only copy.
@@ -211,7 +217,7 @@ class BertEncoder:
 
     def token_ids(self, text: str) -> list[int]:
         """The input ids the model sees for `text` ([CLS] ... [SEP], truncated to max_seq_length)."""
-        return self.tokenizer.encode(text, self.max_length)
+        return self.tokenizer.encode(text.lower() if self.lowercase_input else text, self.max_length)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text (in the order given).

@@ -37,6 +37,7 @@ _ASCII_WORDS = re.compile("[^\\s" + re.escape(_ASCII_PUNCT) + "]+|[" + re.escape
 # ASCII control characters removed by clean_text (tab, newline and carriage return are whitespace).
 _ASCII_CLEAN = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 _ASCII_CLEAN.update({9: 32, 10: 32, 13: 32})
+_PIECE_END = re.compile("[ \t\n\r]")
 
 
 def _is_cjk(cp: int) -> bool:
@@ -215,18 +216,35 @@ class WordPieceTokenizer:
                 pos = m.end()
         yield text[pos:], None
 
-    def tokenize_ids(self, text: str) -> list[int]:
-        """The ids of `text` without [CLS]/[SEP] and without truncation."""
+    def tokenize_ids(self, text: str, limit: int | None = None) -> list[int]:
+        """The ids of `text` without [CLS]/[SEP]; at most `limit` of them (the first ones).
+
+        The text is read in pieces cut at spaces, tabs and newlines (which no word, special token or
+        accent spans), so a pasted book stops costing anything once `limit` ids are found.
+        """
         ids: list[int] = []
-        for segment, special in self._segments(text):
-            if special is not None:
-                ids.append(special)
-                continue
-            for word in self.pre_tokenize(self.normalize(segment)):
-                ids.extend(self.word_ids(word))
+        for piece in _pieces(text):
+            for segment, special in self._segments(piece):
+                if special is not None:
+                    ids.append(special)
+                    continue
+                for word in self.pre_tokenize(self.normalize(segment)):
+                    ids.extend(self.word_ids(word))
+            if limit is not None and len(ids) >= limit:
+                return ids[:limit]
         return ids
 
     def encode(self, text: str, max_length: int = 512) -> list[int]:
         """`[CLS] ids [SEP]`, truncated on the right so the whole fits in `max_length`."""
-        ids = self.tokenize_ids(text)[: max(max_length - 2, 0)]
+        ids = self.tokenize_ids(text, max(max_length - 2, 0))
         return [self.cls_id, *ids, self.sep_id]
+
+
+def _pieces(text: str, size: int = 2048) -> Iterator[str]:
+    # Consecutive slices of about `size` characters, each ending just before a space, tab or newline.
+    start, n = 0, len(text)
+    while start < n:
+        cut = _PIECE_END.search(text, start + size) if start + size < n else None
+        end = cut.start() if cut else n
+        yield text[start:end]
+        start = end

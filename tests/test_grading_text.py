@@ -1,0 +1,56 @@
+"""Normalisation the grader matches through: symbols, spoken forms, compounds, stems, typos, salad."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmquiz.grading.salad import is_bare, is_salad
+from llmquiz.grading.text import close, sentences, stem, stems
+
+
+@pytest.mark.parametrize("a, b", [
+    ("√d_k", "sqrt(d_k)"), ("√d_k", "the square root of d_k"), ("x²", "x squared"), ("x^2", "x squared"),
+    ("a ≈ b", "a approximately b"), ("a → b", "a -> b"), ("Σ x", "sum of x"), ("Σ x", "summation x"),
+    ("pre-training", "pretraining"), ("pre training", "pretraining"), ("fine-tuning", "finetuning"),
+    ("naïve", "naive"),
+])
+def test_symbols_spoken_forms_and_compounds_normalise_alike(a, b):
+    strip = {"the", "of"}
+    assert [s for s in stems(a) if s not in strip] == [s for s in stems(b) if s not in strip]
+
+
+@pytest.mark.parametrize("words", [("saturates", "saturating", "saturation", "saturated"),
+                                   ("gradients", "gradient"), ("queries", "query"), ("retrieval", "retrieve")])
+def test_plurals_and_endings_share_a_stem(words):
+    assert len({stem(w) for w in words}) == 1
+
+
+def test_typo_tolerance_scales_with_length_and_never_touches_numbers():
+    assert close("gradient", "gradeint") and close("variance", "varience") and close("softmax", "sofmax")
+    assert not close("8", "9") and not close("2048", "2049") and not close("70b", "80b")
+    assert not close("head", "heap")  # short words must match exactly
+    assert not close("encoder", "decoder")  # different first letter: a different word, not a typo
+
+
+def test_sentences_keep_decimals_and_abbreviations():
+    assert sentences("Use T=0.2 for code, e.g. SQL. Higher T is more random!") == [
+        "Use T=0.2 for code, eg SQL", "Higher T is more random"]
+
+
+@pytest.mark.parametrize("text", ["variance sqrt d_k softmax gradients",
+                                  "P(y|x), P(x,y), decision boundary, logistic regression, SVM, GAN, VAE, sampling"])
+def test_lists_of_terms_are_salad(text):
+    assert is_salad(text) or is_bare(text)
+
+
+@pytest.mark.parametrize("text", ["Variance grows with d_k, so the softmax saturates.",
+                                  "Chars -> sequences too long; words -> giant vocab + OOV.",
+                                  "The draft model proposes k tokens"])
+def test_terse_sentences_are_not_salad(text):
+    assert not any(is_salad(s) for s in sentences(text)) and not is_bare(text)
+
+
+def test_a_list_answers_a_question_that_asks_for_a_list():
+    listing = "LoRA, QLoRA, prefix tuning, prompt tuning, adapters, IA3"
+    assert is_salad(listing)
+    assert not is_salad(listing, enumeration=True)
