@@ -191,15 +191,12 @@ def grade_cmd(
     """
     from llmquiz import render
     from llmquiz.errors import UsageError
+    from llmquiz.grading.encoders import get_encoder
 
-    if encoder:
-        import os
-
-        os.environ["LLMQUIZ_ENCODER"] = encoder
     if batch is not None:
         if card or answer:
             raise UsageError("--batch reads answers from a file; leave out --card and the answer text.")
-        _grade_batch(batch)
+        _grade_batch(batch, get_encoder(encoder))
         return
     if not card or answer is None:
         raise UsageError('give --card ID and the answer text, e.g. llmquiz grade --card attn-scaling "..."; '
@@ -207,7 +204,7 @@ def grade_cmd(
     from llmquiz import study as study_loop
 
     the_card = _library(decks).card(card)
-    result = study_loop.grade_once(the_card, answer)
+    result = study_loop.grade_once(the_card, answer, encoder=get_encoder(encoder))
     if as_json:
         _print_json({"card": the_card.id, **result.to_dict()})
         return
@@ -216,7 +213,7 @@ def grade_cmd(
     render.grade(con, the_card, result)
 
 
-def _grade_batch(source: str) -> None:
+def _grade_batch(source: str, encoder: Any) -> None:
     from llmquiz.errors import UsageError
     from llmquiz.grading import batch as batch_grading
 
@@ -226,10 +223,10 @@ def _grade_batch(source: str) -> None:
         try:
             lines = open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
         except OSError as e:
-            raise UsageError(f"cannot read {source}: {e.strerror}.") from None
+            raise UsageError(f"cannot read {source}: {e.strerror}; give a JSON-lines file or -.") from None
     try:
         failed = 0
-        for out in batch_grading.grade_jsonl(lines):
+        for out in batch_grading.grade_jsonl(lines, encoder):
             failed += "error" in out
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             sys.stdout.flush()

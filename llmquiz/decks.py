@@ -111,13 +111,17 @@ def _word_suffixes(slug: str) -> list[str]:
 
 
 def deck_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """Shipped decks, the learner's own folder, `LLMQUIZ_DECKS` folders, then `extra`; later ones override."""
+    """Shipped decks, `LLMQUIZ_DECKS` folders, `extra`, then the learner's own folder; later ones override.
+
+    The learner's own folder comes last: it holds the corrections llmquiz saved at their request
+    (an answer they accepted over the grader), which are the most specific of all.
+    """
     dirs = [paths.shipped_decks_dir()]
-    if paths.user_decks_dir().is_dir():
-        dirs.append(paths.user_decks_dir())
     env = os.environ.get("LLMQUIZ_DECKS", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     dirs += [Path(p) for p in extra]
+    if paths.user_decks_dir().is_dir():
+        dirs.append(paths.user_decks_dir())
     return dirs
 
 

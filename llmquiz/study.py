@@ -8,10 +8,12 @@ everything answered so far saved.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.console import Console
 
@@ -83,8 +85,24 @@ def _command(text: str) -> str | None:
     return None
 
 
+def _warm(card: Card) -> None:
+    """Load the encoder and embed the card's rubric while the learner types, so grading is instant."""
+    if card.predict is not None:
+        return
+
+    def work() -> None:
+        # Best effort: any failure here resurfaces, properly reported, when the answer is graded.
+        with contextlib.suppress(Exception):
+            from llmquiz.grading import default_encoder, profile, rubric
+
+            profile.get(rubric.from_card(card), default_encoder())
+
+    threading.Thread(target=work, name="llmquiz-warm", daemon=True).start()
+
+
 def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | None) -> None:
     render.legend(con, demo=card.demo is not None or card.predict is not None)
+    _warm(card)
     hints = 0
     shown = time.monotonic()
     while True:
@@ -208,6 +226,6 @@ def _demo(con: Console, card: Card, *, reveal: bool) -> None:
         render.plain(con, f"The '{ref.name}' demo is not available in this version.", "dim")
 
 
-def grade_once(card: Card, answer: str) -> Grade:
+def grade_once(card: Card, answer: str, *, encoder: Any = None) -> Grade:
     """Grade one answer with the same limits the study loop applies."""
-    return grade(card, answer.strip()[:MAX_ANSWER])
+    return grade(card, answer.strip()[:MAX_ANSWER], encoder=encoder)

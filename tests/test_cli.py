@@ -161,3 +161,50 @@ def test_grade_unknown_card_suggests(mini_decks: Path) -> None:
     result = run("grade", "--card", "zz-capitol", "Paris", "--decks", str(mini_decks))
     assert result.exit_code == 1
     assert "no card 'zz-capitol' — did you mean 'zz-capital'?" in result.output
+
+
+def test_grade_batch_grades_every_line_in_order_and_names_bad_ones(tmp_path: Path) -> None:
+    lines = [
+        {"question": "What is the capital of France?", "reference": "Paris is the capital of France.",
+         "answer": "Paris is the French capital."},
+        "{not json",
+        {"question": "What is 2 + 2?", "reference": "Two plus two is 4.", "answer": "It is 5.",
+         "key_points": ["4"]},
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    result = run("grade", "--batch", str(path), "--encoder", "hashing")
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["verdict"] == "correct" and {"score", "found", "missed", "feedback"} <= rows[0].keys()
+    assert rows[1]["line"] == 2 and "error" in rows[1]
+    assert rows[2]["verdict"] == "wrong"
+    assert "1 line could not be graded" in result.output
+
+
+def test_grade_batch_reads_stdin() -> None:
+    line = json.dumps({"question": "q?", "reference": "Water boils at 100 degrees Celsius at sea level.",
+                       "answer": "At sea level water boils at 100 °C."})
+    result = run("grade", "--batch", "-", "--encoder", "hashing", input=line + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "correct"
+
+
+def test_grade_without_card_or_batch_is_a_usage_error() -> None:
+    result = run("grade", "some text")
+    assert result.exit_code == 2 and "give --card ID and the answer text" in result.output
+
+
+def test_unknown_encoder_is_one_clear_error(mini_decks: Path) -> None:
+    result = run("grade", "--card", "zz-capital", "Paris", "--encoder", "nonsense", "--decks", str(mini_decks))
+    assert result.exit_code == 1 and "Traceback" not in result.output and "Error:" in result.output
+
+
+def test_the_cards_demo_runs_on_one_key_during_study(mini_decks: Path) -> None:
+    result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
+                 input="/s\n/d\n100 degrees, lower at altitude because the pressure is lower\n\n")
+    assert result.exit_code == 0, result.output
+    assert "/d demo" in result.output
+    assert "KV cache = 2 × 2 × 8 × 128" in result.output
+    assert "Cards done: 1 (skipped 1)" in result.output

@@ -6,6 +6,7 @@ turns it into a grade. Keeping the two apart lets the benchmark inspect every si
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +71,25 @@ class Evidence:
 
 
 def is_idk(answer: str, parsed: Parsed) -> bool:
-    """True when the answer says "I don't know" and little else."""
-    text = " " + fold(answer).replace("’", "'") + " "
+    """True when the answer says "I don't know" and little else.
+
+    "pass", "skip" or "no idea" count only as a whole sentence: "one forward pass" is an answer.
+
+    Example:
+        >>> is_idk("No idea, sorry.", parse("No idea, sorry.")), is_idk("skip connections", parse("skip connections"))
+        (True, False)
+    """
     if parsed.content_words > 12:
         return False
-    if any(f" {p} " in text for p in lexicon.IDK_PHRASES if " " in p) or text.strip() in lexicon.IDK_PHRASES:
+    text = fold(answer).replace("’", "'")
+    flat = " " + " ".join(re.findall(r"[a-z']+|\?", text)) + " "
+    if any(f" {p} " in flat for p in lexicon.IDK_PHRASES):
         return True
-    return text.strip() in {"?", "??", "???", "-", "...", "no", "none", "n/a", "na"}
+    for segment in re.split(r"[.,;:!()\n]+|\s-\s", text):
+        ws = [w for w in segment.split() if w not in lexicon.IDK_FILLERS]
+        if ws and " ".join(ws) in lexicon.IDK_WHOLE:
+            return True
+    return text.strip() in lexicon.IDK_WHOLE
 
 
 def _calibrate(cos: Any, floor: Any) -> Any:

@@ -61,13 +61,21 @@ NEGATIONS = frozenset([
 IMPLICIT_NEGATIONS = frozenset(("prevent", "stop", "avoid", "block", "forbid", "prohibit", "disallow", "skip",
                                 "omit", "forgo"))
 
-# Answers that say "I don't know" in some form.
+# Answers that say "I don't know" in some form. Written as `text.fold` leaves them ("don't" -> "do not").
+# These say it wherever they occur in a short answer: "I don't know, maybe the softmax?".
 IDK_PHRASES = (
-    "i don't know", "i dont know", "i do not know", "don't know", "dont know", "no idea", "not sure",
-    "idk", "no clue", "i forget", "i forgot", "can't remember", "cannot remember", "don't remember",
-    "can't recall", "cannot recall", "i have no", "pass", "skip", "dunno", "i'm not sure", "no answer",
-    "mix these up", "mix these two up", "never heard", "not familiar", "i guess",
+    "i do not know", "i do not really know", "i really do not know", "i honestly do not know", "dunno", "idk",
+    "have no idea", "have no clue", "no clue", "not sure", "i forget", "i forgot", "can not remember",
+    "do not remember", "can not recall", "mix these up", "mix these two up", "mix them up", "never heard",
+    "not familiar", "have not come across", "can not explain", "could not say", "can not say",
 )
+# These are a non-answer only when they are the whole answer or a whole sentence of it ("Pass.",
+# "No idea, sorry"): "one forward pass", "skip connections" and "no idea of order" are answers.
+IDK_WHOLE = ("pass", "skip", "no idea", "no answer", "i guess", "next", "?", "no", "none", "n/a", "na",
+             "nothing", "-", "...")
+# Words around a whole-answer non-answer that change nothing: "Sorry, I'll pass".
+IDK_FILLERS = frozenset(("sorry", "um", "uh", "hmm", "honestly", "i", "i'll", "i'd", "will", "just", "well",
+                         "ok", "okay", "so", "really", "have", "got", "to", "this", "one", "tbh"))
 
 # Opposites: a clause that says one where the model answer says the other, about the same things,
 # contradicts it. Surface words, stemmed when first used; each side may list several words.
