@@ -105,10 +105,16 @@ def grade(con: Console, card: Card, g: Grade, *, show_answer: bool = True) -> No
     body: list[Any] = [head, Text(g.feedback)]
     if g.found or g.missed:
         body.append(Text(""))
-    for point in g.found:
-        body.append(Text("  ✓ ", style="green") + Text(point))
-    for point in g.missed:
-        body.append(Text("  ✗ ", style="red") + Text(point))
+    if g.found or g.missed:
+        # A grid keeps a wrapped point indented under its own text, not under the mark.
+        points = Table.grid(padding=(0, 1))
+        points.add_column(width=3, justify="right")
+        points.add_column()
+        for point in g.found:
+            points.add_row(Text("✓", style="green"), Text(point))
+        for point in g.missed:
+            points.add_row(Text("✗", style="red"), Text(point))
+        body.append(points)
     if g.misconception is not None:
         body += [Text(""), Text("Misconception: ", style="bold red") + Text(g.misconception.claim),
                  Text("Correction: ", style="bold green") + Text(g.misconception.correction)]
@@ -122,10 +128,21 @@ def model_answer(con: Console, card: Card, *, with_points: bool = False) -> None
     body: list[Any] = [Text(card.answer)]
     if with_points and card.key_points:
         body.append(Text(""))
-        body += [Text("  • ") + Text(k.point) for k in card.key_points]
+        points = Table.grid(padding=(0, 1))
+        points.add_column(width=3, justify="right")
+        points.add_column()
+        for k in card.key_points:
+            points.add_row("•", Text(k.point))
+        body.append(points)
     if card.see_also:
         body += [Text(""), Text("See also: " + ", ".join(card.see_also), style="dim")]
     con.print(Panel(Group(*body), title="Model answer", title_align="left", border_style="blue"))
+
+
+def judge_yourself(con: Console, leaning: str) -> None:
+    """Shown when the grader is unsure: the learner rates, with the grader's leaning as a hint."""
+    con.print(Text(f"The grader is unsure here, so judge your answer yourself (it leans to {leaning}).",
+                   style="yellow"))
 
 
 def rating_prompt(suggested: str | None) -> str:

@@ -130,6 +130,8 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
     suggested = scheduling.suggest_rating(result, len(card.key_points))
     if hints and suggested > Rating.HARD:
         suggested = Rating.HARD  # recalled with help is not a clean recall
+    if result.unsure:
+        render.judge_yourself(con, suggested.label)
     rating = _rate(con, card, ask, None if result.unsure else suggested)
     session.record(card, rating, answer=answer, grade=result, seconds=seconds)
     overruled = result.verdict.value != "correct" and rating >= Rating.GOOD
@@ -173,8 +175,6 @@ def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
 
 
 def _rate(con: Console, card: Card, ask: Ask, suggested: Rating | None) -> Rating:
-    if suggested is None:
-        render.plain(con, "Judge your answer yourself.", "yellow")
     while True:
         text = ask(render.rating_prompt(suggested.label if suggested else None))
         cmd = _command(text)

@@ -38,6 +38,7 @@ class RefClause:
     negations: int
     source: str  # "answer", "point:<i>" or "claim:<i>"
     text: str = ""
+    negated: frozenset[str] = frozenset()  # content stems within a negation's reach
 
 
 @dataclass
@@ -62,7 +63,7 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
     for source, text in texts:
         for c in parse(text).clauses():
             for seg in segments(c):
-                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text))
+                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg)))
     return out
 
 
@@ -100,6 +101,14 @@ def _negations(clause: Clause) -> int:
     extra = 1 if _KEEP_FROM.search(clause.text.lower()) and not any(
         s in lexicon.IMPLICIT_NEGATIONS for s in clause.stems) else 0
     return clause.negations + extra
+
+
+def _negated(clause: Clause) -> frozenset[str]:
+    from llmquiz.grading.parse import negated_stems
+    from llmquiz.grading.text import words
+
+    return negated_stems(words(clause.text), clause.stems) if len(words(clause.text)) == len(clause.stems) \
+        else frozenset(clause.content)
 
 
 def _key(stem: str, contrast: dict[str, int]) -> str:
@@ -204,7 +213,8 @@ def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str,
 
 
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
-           shared: int, score: float, swap: bool = False) -> tuple[bool, str]:
+           shared: int, score: float, swap: bool = False,
+           negated_a: frozenset[str] | None = None) -> tuple[bool, str]:
     """Whether an answer clause contradicts a reference clause it is aligned with, and why.
 
     An odd number of reversals contradicts: a reversed direction, unless a negation or a second
@@ -259,7 +269,11 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # Leaving out a negation the model answer has needs closer alignment than adding one: answers
     # often restate the positive half of a clause whose negation sits elsewhere.
     needed = NEG_ALIGN if neg_a % 2 else NEG_ALIGN_OMITTED
-    if (negation and not directions and shared >= NEG_SHARED and score >= needed
+    # The negation must reach words the other clause states: "keeps the softmax from saturating so
+    # gradients stay healthy" says nothing negative about "gradients stay healthy".
+    # Only checked where the model answer has the negation: an answer's own "not" is a flip wherever it sits.
+    about_same = bool(neg_a % 2) or not r.negated or any(same_word(x, y) for x in r.negated for y in a)
+    if (negation and not directions and shared >= NEG_SHARED and score >= needed and about_same
             and not r.source.startswith("point") and not conditional):
         return True, "a negation the model answer does not have" if neg_a % 2 else \
             "it leaves out a negation the model answer has"
@@ -353,6 +367,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
     if len(a) < 2:
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
+    negated_a = _negated(clause)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
     claim_covers = 0.0
@@ -362,7 +377,8 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         shared, score = _overlap(a, r.content, contrast, weight)
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
-        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(clause.text, r.text))
+        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(clause.text, r.text),
+                              negated_a)
         if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
             continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")

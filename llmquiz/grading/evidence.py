@@ -233,7 +233,7 @@ def _misconceptions(ev: Evidence, profile: Profile, parsed: Parsed, counting: se
     signals: list[list[str]] = [[] for _ in rubric.misconceptions]
     for c, aliases in enumerate(profile.claim_aliases):
         for alias in aliases:
-            hit = find_alias(alias, parsed.sentences, counting)
+            hit = find_alias(alias, parsed.sentences, counting, exact=True)
             if hit is None:
                 continue
             sent = parsed.sentences[hit.sentence]

@@ -44,11 +44,26 @@ class Hit:
     positions: tuple[int, ...]
 
 
+# After a one-letter word, these make it a symbol rather than the article: "A is zero", "a = 0".
+_AFTER_SYMBOL = lexicon.AUXILIARIES | lexicon.RELATION_SYMBOLS | {"and", "or", "times", "dot", "matrix"}
+
+
+def _kept(ws: list[str], i: int) -> bool:
+    """Whether word `i` counts in matching: determiners do not, unless "a" names a symbol ("A is zero")."""
+    w = ws[i]
+    if w not in SKIPPABLE:
+        return True
+    if w != "a":
+        return False
+    nxt = ws[i + 1] if i + 1 < len(ws) else ""
+    return nxt == "" or nxt in _AFTER_SYMBOL or (len(nxt) == 1 and nxt.isalpha())
+
+
 def _phrase(text: str) -> Phrase:
     from llmquiz.grading.text import _merge_prefixes  # same prefix joining as answers get
 
     ws = _merge_prefixes(raw_words(fold(text)))
-    return tuple(Word(stem(w), w) for w in ws if w not in SKIPPABLE)
+    return tuple(Word(stem(w), w) for i, w in enumerate(ws) if _kept(ws, i))
 
 
 @lru_cache(maxsize=16384)
@@ -74,10 +89,11 @@ def same_word(alias_stem: str, answer_stem: str) -> bool:
 
 
 def _content(toks: list[Tok]) -> list[tuple[int, Tok]]:
-    return [(i, t) for i, t in enumerate(toks) if t.surface not in SKIPPABLE]
+    surfaces = [t.surface for t in toks]
+    return [(i, t) for i, t in enumerate(toks) if _kept(surfaces, i)]
 
 
-def _match_at(phrase: Phrase, toks: list[tuple[int, Tok]], start: int) -> list[int] | None:
+def _match_at(phrase: Phrase, toks: list[tuple[int, Tok]], start: int, exact: bool = False) -> list[int] | None:
     """Match `phrase` at `toks[start]`; returns the token positions used, or None."""
     used: list[int] = []
     j = 0  # alias word
@@ -88,7 +104,7 @@ def _match_at(phrase: Phrase, toks: list[tuple[int, Tok]], start: int) -> list[i
             return None
         word = phrase[j]
         pos, tok = toks[i]
-        if same_word(word.stem, tok.stem):
+        if word.stem == tok.stem if exact else same_word(word.stem, tok.stem):
             used.append(pos)
             i, j = i + 1, j + 1
             continue
@@ -110,27 +126,32 @@ def _match_at(phrase: Phrase, toks: list[tuple[int, Tok]], start: int) -> list[i
     return used
 
 
-def find_phrase(phrase: Phrase, toks: list[Tok]) -> list[int] | None:
-    """Token positions of the first occurrence of `phrase` in `toks`, or None."""
+def find_phrase(phrase: Phrase, toks: list[Tok], exact: bool = False) -> list[int] | None:
+    """Token positions of the first occurrence of `phrase` in `toks`, or None.
+
+    `exact`: every word must have the same stem (no typo, no stem fragment), for misconception aliases,
+    where a near miss ("lowe" for "lower") would accuse a correct answer.
+    """
     content = _content(toks)
     first = phrase[0].stem
     for start, (_, tok) in enumerate(content):
         if not same_word(first, tok.stem) and not first.startswith(tok.stem[:2]):
             continue
-        used = _match_at(phrase, content, start)
+        used = _match_at(phrase, content, start, exact)
         if used is not None:
             return used
     return None
 
 
-def find_alias(alias: Alias, sentences: list[Sentence], allowed: set[int] | None = None) -> Hit | None:
-    """The first sentence where every part of `alias` occurs, or None."""
+def find_alias(alias: Alias, sentences: list[Sentence], allowed: set[int] | None = None,
+               exact: bool = False) -> Hit | None:
+    """The first sentence where every part of `alias` occurs (`exact`: see `find_phrase`), or None."""
     for si, sent in enumerate(sentences):
         if allowed is not None and si not in allowed:
             continue
         positions: list[int] = []
         for part in alias.parts:
-            used = find_phrase(part, sent.toks)
+            used = find_phrase(part, sent.toks, exact)
             if used is None:
                 break
             positions += used

@@ -86,6 +86,33 @@ def negation_count(surfaces: list[str], stems: list[str]) -> int:
     return n
 
 
+# Words that end a negation's reach inside a clause: "keeps the softmax from saturating so gradients
+# stay healthy" negates the saturating, not the gradients.
+_SCOPE_END = frozenset(("so", "and", "because", "since", "which", "then", "thus", "hence", "while", "but",
+                        "therefore", "leadsto", "meaning", "whereas"))
+
+
+def negated_stems(surfaces: list[str], stems: list[str]) -> frozenset[str]:
+    """Content stems within the reach of a negation cue ("not", "without", "prevents", "zero ...").
+
+    Example:
+        >>> ws = ["scaling", "keeps", "softmax", "from", "saturating", "so", "gradients", "stay", "healthy"]
+        >>> sorted(negated_stems(ws, [stem(w) for w in ws]))
+        ['saturat', 'softmax']
+    """
+    out: set[str] = set()
+    live = False
+    for i, (w, s) in enumerate(zip(surfaces, stems, strict=True)):
+        if w in _SCOPE_END:
+            live = False
+        elif (w in lexicon.NEGATIONS or s in lexicon.IMPLICIT_NEGATIONS
+              or (w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :])):
+            live = True
+        elif live and is_content(w, s):
+            out.add(s)
+    return frozenset(out)
+
+
 def parse(text: str, *, max_sentences: int = 48) -> Parsed:
     """Split `text` into sentences and clauses of normalised tokens.
 
