@@ -222,6 +222,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     """
     directions = scales = 0
     used: set[str] = set()
+    dir_r: set[str] = set()
     why = ""
     sa, sr = _sides(a, contrast_sets, r.content), _sides(r.content, contrast_sets, a)
     for pid, side_a in sa.items():
@@ -242,6 +243,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             if used & set(wa):
                 continue  # the same words reversed under another pair ("increase" is a scale too)
             used.update(wa)
+            dir_r.update(wr)
             directions += 1
             scales += isinstance(pid, int) and pid in lexicon.scale_pairs()
             if wa and wr and not why:
@@ -259,6 +261,13 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # Reversals on a scale ("below 1", "high", "large") can pair with a reversed consequence and agree:
     # "T < 1 sharpens" = "T > 1 flattens". Otherwise two reversals are two errors, and only a negation
     # turns a single one back ("not faster" = "slower").
+    # A negation turns a reversal back only when its reach covers the reversed words: "it never checks
+    # real results, so it hallucinates more" still says "more" where the model answer says "reduces".
+    if directions and negation and negated_a is not None and used:
+        reach_a = bool(neg_a % 2) and bool(used & negated_a)
+        reach_r = bool(r.negations % 2) and bool(dir_r & r.negated)
+        if not reach_a and not reach_r:
+            negation = False
     if directions and (directions + negation) % 2:
         return True, why
     if directions >= 2 and not scales:
