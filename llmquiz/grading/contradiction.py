@@ -27,6 +27,7 @@ NEG_ALIGN_OMITTED = 0.7
 NUMBER_SHARED = 3  # a different number contradicts only in a closely aligned clause
 NUMBER_ALIGN = 0.45
 MARGIN = 0.02  # a flipped alignment must beat every agreeing one by this much
+NEAR = 4  # words after a negation that it can turn around ("does not make it faster")
 CLAIM_MARGIN = 0.02  # ... and a clause states a misconception when closer to it than to the model answer
 
 
@@ -39,6 +40,7 @@ class RefClause:
     source: str  # "answer", "point:<i>" or "claim:<i>"
     text: str = ""
     negated: frozenset[str] = frozenset()  # content stems within a negation's reach
+    near: frozenset[str] = frozenset()  # ... within a few words of it ("not much faster")
 
 
 @dataclass
@@ -63,7 +65,8 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
     for source, text in texts:
         for c in parse(text).clauses():
             for seg in segments(c):
-                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg)))
+                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
+                                     _negated(seg, NEAR)))
     return out
 
 
@@ -103,12 +106,12 @@ def _negations(clause: Clause) -> int:
     return clause.negations + extra
 
 
-def _negated(clause: Clause) -> frozenset[str]:
+def _negated(clause: Clause, window: int | None = None) -> frozenset[str]:
     from llmquiz.grading.parse import negated_stems
     from llmquiz.grading.text import words
 
-    return negated_stems(words(clause.text), clause.stems) if len(words(clause.text)) == len(clause.stems) \
-        else frozenset(clause.content)
+    return negated_stems(words(clause.text), clause.stems, window) \
+        if len(words(clause.text)) == len(clause.stems) else frozenset(clause.content)
 
 
 def _key(stem: str, contrast: dict[str, int]) -> str:
@@ -263,9 +266,9 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # turns a single one back ("not faster" = "slower").
     # A negation turns a reversal back only when its reach covers the reversed words: "it never checks
     # real results, so it hallucinates more" still says "more" where the model answer says "reduces".
-    if directions and negation and negated_a is not None and used:
+    if directions and negation and negated_a is not None and used and shared >= NEG_SHARED:
         reach_a = bool(neg_a % 2) and bool(used & negated_a)
-        reach_r = bool(r.negations % 2) and bool(dir_r & r.negated)
+        reach_r = bool(r.negations % 2) and bool(dir_r & r.near)
         if not reach_a and not reach_r:
             negation = False
     if directions and (directions + negation) % 2:
@@ -376,7 +379,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
     if len(a) < 2:
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
-    negated_a = _negated(clause)
+    negated_a = _negated(clause, NEAR)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
     claim_covers = 0.0

@@ -92,7 +92,7 @@ _SCOPE_END = frozenset(("so", "and", "because", "since", "which", "then", "thus"
                         "therefore", "leadsto", "meaning", "whereas"))
 
 
-def negated_stems(surfaces: list[str], stems: list[str]) -> frozenset[str]:
+def negated_stems(surfaces: list[str], stems: list[str], window: int | None = None) -> frozenset[str]:
     """Content stems within the reach of a negation cue ("not", "without", "prevents", "zero ...").
 
     Example:
@@ -102,12 +102,15 @@ def negated_stems(surfaces: list[str], stems: list[str]) -> frozenset[str]:
     """
     out: set[str] = set()
     live = False
+    start = 0
     for i, (w, s) in enumerate(zip(surfaces, stems, strict=True)):
-        if w in _SCOPE_END:
+        if w in _SCOPE_END or (window is not None and i - start > window):
             live = False
-        elif (w in lexicon.NEGATIONS or s in lexicon.IMPLICIT_NEGATIONS
-              or (w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :])):
-            live = True
+        if w in _SCOPE_END:
+            continue
+        if (w in lexicon.NEGATIONS or s in lexicon.IMPLICIT_NEGATIONS
+                or (w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :])):
+            live, start = True, i
         elif live and is_content(w, s):
             out.add(s)
     return frozenset(out)
