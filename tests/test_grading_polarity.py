@@ -55,3 +55,15 @@ def test_a_correct_answer_with_an_incidental_not_stays_correct(hashing):
               "have to guess. Dropout randomly zeroes activations during training, which reduces overfitting.")
     g = grade_rubric(RUBRIC, answer, encoder=hashing)
     assert g.verdict is Verdict.CORRECT, g.details
+
+
+def test_swapped_roles_around_a_one_way_relation_are_wrong(hashing):
+    rubric = from_parts("What does gradient checkpointing trade?",
+                        "Gradient checkpointing trades compute for memory: it recomputes activations in the "
+                        "backward pass instead of storing them.", ["trades compute for memory"])
+    wrong = grade_rubric(rubric, "Gradient checkpointing trades memory for compute.", encoder=hashing)
+    assert wrong.verdict is Verdict.WRONG
+    assert "'memory for compute' where the model answer says 'compute for memory'" in wrong.feedback
+    right = grade_rubric(rubric, "Gradient checkpointing trades compute for memory, recomputing activations "
+                         "in the backward pass.", encoder=hashing)
+    assert right.verdict is Verdict.CORRECT

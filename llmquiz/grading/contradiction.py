@@ -4,8 +4,11 @@ Each answer clause is aligned with the reference clause (model answer, key point
 its content words, counting "faster" and "slower" as the same topic. An aligned pair whose negation
 parity differs, or where the answer says one side of an opposite pair ("increases", "encoder",
 "bi-encoder") where the reference says the other, contradicts the reference. "not faster" against
-"slower" is two flips and agrees. A clause that aligns best with a misconception's claim, with the
-same polarity, states the misconception.
+"slower" is two flips and agrees, but only when the negation is within a few words of the reversed one
+("it never checks results, it hallucinates more" still says "more"). Two things joined the other way
+round by a one-way relation ("trades memory for compute" against "trades compute for memory") are a
+reversal too. A clause that aligns best with a misconception's claim, with the same polarity, states
+the misconception.
 """
 
 from __future__ import annotations
@@ -217,7 +220,7 @@ def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str,
 
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
            shared: int, score: float, swap: bool = False,
-           negated_a: frozenset[str] | None = None) -> tuple[bool, str]:
+           negated_a: frozenset[str] | None = None, a_text: str = "") -> tuple[bool, str]:
     """Whether an answer clause contradicts a reference clause it is aligned with, and why.
 
     An odd number of reversals contradicts: a reversed direction, unless a negation or a second
@@ -258,6 +261,10 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
+    roles = _roles_swapped(a_text, r.text) if a_text else None
+    if roles:
+        directions += 1
+        why = why or roles
     negation = neg_a % 2 != r.negations % 2
     if swap:
         return True, "the two sides of 'rather than' are swapped"
@@ -307,6 +314,40 @@ def _halves(text: str) -> tuple[set[str], set[str]] | None:
         rejected, stated = after.lower().split(" but ", 1)
         return set(content_stems(before + " " + stated)), set(content_stems(rejected))
     return set(content_stems(before)), set(content_stems(after))
+
+
+# One-way relations between two things: "trades compute for memory", "maps text to tokens".
+_ROLE_WORDS = frozenset(("for", "to", "into", "onto", "over", "than", "from", "leadsto"))
+ROLE_GAP = 3  # words at most between the two things and the relation word
+
+
+def _roles(text: str) -> dict[tuple[str, str], str]:
+    """(first, second) content stems joined by a one-way relation word, and the words as written."""
+    from llmquiz.grading.parse import is_content
+    from llmquiz.grading.text import stem, words
+
+    ws = words(text)
+    sts = [stem(w) for w in ws]
+    out: dict[tuple[str, str], str] = {}
+    for i, w in enumerate(ws):
+        if w not in _ROLE_WORDS:
+            continue
+        left = [j for j in range(max(0, i - ROLE_GAP), i) if is_content(ws[j], sts[j])]
+        right = [j for j in range(i + 1, min(len(ws), i + 1 + ROLE_GAP)) if is_content(ws[j], sts[j])]
+        if left and right:
+            out.setdefault((sts[left[-1]], sts[right[0]]), f"{ws[left[-1]]} {w} {ws[right[0]]}")
+    return out
+
+
+def _roles_swapped(a_text: str, r_text: str) -> str:
+    """Why, when the answer joins two things the model answer joins the other way round ("trades memory
+    for compute" against "trades compute for memory"), else ""."""
+    ra, rr = _roles(a_text), _roles(r_text)
+    for (x, y), said in ra.items():
+        other = rr.get((y, x))
+        if x != y and other and other.split()[1] == said.split()[1] and (x, y) not in rr:
+            return f"'{said}' where the model answer says '{other}'"
+    return ""
 
 
 def _swapped(a_text: str, r_text: str) -> bool:
@@ -390,7 +431,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
         flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(clause.text, r.text),
-                              negated_a)
+                              negated_a, clause.text)
         if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
             continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")
