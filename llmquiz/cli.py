@@ -8,6 +8,7 @@ them, so `llmquiz --help` stays as fast as Typer itself.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,10 @@ from typing import Annotated, Any
 import typer
 
 from llmquiz.commands import ErrorGroup
+
+# llmquiz's matrices are small (a 64-wide GPT, a 384-wide encoder): a BLAS thread pool only adds
+# hand-off cost, and its idle threads could take a Ctrl-C meant for the prompt. Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = typer.Typer(
     cls=ErrorGroup,

@@ -8,6 +8,7 @@ everything answered so far saved.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +92,10 @@ def _warm(card: Card) -> None:
         return
 
     def work() -> None:
+        # Ctrl-C must reach the main thread, which sits in the answer prompt: a signal taken by this
+        # thread (or by the BLAS threads it may start) would leave that prompt waiting.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         # Best effort: any failure here resurfaces, properly reported, when the answer is graded.
         with contextlib.suppress(Exception):
             from llmquiz.grading import default_encoder, profile, rubric
