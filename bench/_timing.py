@@ -203,7 +203,7 @@ def cli_code_path(work: Path) -> tuple[Path, str]:
         return REPO, ""
     except DeckError as e:
         n_problems = len(e.details or [])
-    files = decks._files(paths.shipped_decks_dir())
+    files = decks.deck_files(paths.shipped_decks_dir())
     package = work / "pkg" / "llmquiz"
     _shutil.copytree(REPO / "llmquiz", package, ignore=_shutil.ignore_patterns("__pycache__"))
     target = package / "decks"

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmquiz.commands import ErrorGroup
+from llmquiz.commands import DecksOpt, ErrorGroup, JsonOpt, load_library, open_store, print_json
 
 # llmquiz's matrices are small (a 64-wide GPT, a 384-wide encoder): a BLAS thread pool only adds
 # hand-off cost, and its idle threads could take a Ctrl-C meant for the prompt. Set before numpy loads.
@@ -33,30 +33,6 @@ app = typer.Typer(
 decks_app = typer.Typer(cls=ErrorGroup, help="Check and describe deck files.", no_args_is_help=True)
 app.add_typer(decks_app, name="decks")
 
-DecksOpt = Annotated[list[Path] | None, typer.Option(
-    "--decks", help="Extra deck folder or file (repeatable); its cards override shipped ones by id. "
-                    "Also: LLMQUIZ_DECKS.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON instead of a table.")]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _library(decks: list[Path] | None) -> Any:
-    from llmquiz import decks as deck_loader
-
-    return deck_loader.load_valid(extra=decks or [])
-
-
-def _store() -> Any:
-    from llmquiz import render
-    from llmquiz.store import Store
-
-    store = Store.open()
-    if store.notice:
-        render.notice(store.notice)
-    return store
 
 
 @app.command()
@@ -95,14 +71,14 @@ def study(
     cfg = config.load()
     if cfg.encoder != "auto":
         os.environ.setdefault("LLMQUIZ_ENCODER", cfg.encoder)
-    library = _library(decks)
+    library = load_library(decks)
     topic = topic or cfg.default_topic or None
     limit = limit or cfg.session_limit
     chosen = library.topic(topic) if topic else None
     cards = list(chosen.cards) if chosen else list(library.cards.values())
     now = datetime.now(UTC)
     con = render.console()
-    with _store() as store:
+    with open_store() as store:
         if new is not None:
             new_limit = new
         elif chosen:
@@ -130,11 +106,11 @@ def topics(decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
     """
     from llmquiz import progress, render
 
-    library = _library(decks)
-    with _store() as store:
+    library = load_library(decks)
+    with open_store() as store:
         rows = progress.topic_rows(library, store)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     else:
         render.topics_table(render.console(), rows)
 
@@ -155,9 +131,9 @@ def decks_validate(
     targets = list(paths) if paths else deck_loader.deck_dirs()
     library = deck_loader.load(targets if paths else None)
     problems = [str(p) for p in deck_loader.sorted_problems(library.problems)]
-    checked = sum(len(deck_loader._files(Path(t))) if Path(t).exists() else 1 for t in targets)
+    checked = sum(len(deck_loader.deck_files(Path(t))) if Path(t).exists() else 1 for t in targets)
     if as_json:
-        _print_json({"files": checked, "cards": len(library.cards), "problems": problems})
+        print_json({"files": checked, "cards": len(library.cards), "problems": problems})
     else:
         render.problems(render.console(), problems, checked)
     if problems:
@@ -172,9 +148,9 @@ def decks_stats(decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
     """
     from llmquiz import progress, render
 
-    data = progress.deck_stats(_library(decks))
+    data = progress.deck_stats(load_library(decks))
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         render.deck_stats(render.console(), data)
 
@@ -208,10 +184,10 @@ def grade_cmd(
                          "or --batch FILE.")
     from llmquiz import study as study_loop
 
-    the_card = _library(decks).card(card)
+    the_card = load_library(decks).card(card)
     result = study_loop.grade_once(the_card, answer, encoder=get_encoder(encoder))
     if as_json:
-        _print_json({"card": the_card.id, **result.to_dict()})
+        print_json({"card": the_card.id, **result.to_dict()})
         return
     con = render.console()
     render.plain(con, the_card.question, "bold")

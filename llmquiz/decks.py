@@ -125,7 +125,8 @@ def deck_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     return dirs
 
 
-def _files(target: Path) -> list[Path]:
+def deck_files(target: Path) -> list[Path]:
+    """The deck files of a folder (its *.yaml and *.yml), or the file itself."""
     if target.is_dir():
         return sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     return [target]
@@ -497,7 +498,7 @@ def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use
             if not target.exists():
                 problems.append(Problem(str(target), 1, 1, "no such file or folder"))
                 continue
-            for path in _files(target):
+            for path in deck_files(target):
                 parsed = _cached_parse(path) if use_cache else parse_file(path)
                 problems += parsed.problems
                 if parsed.deck is None or not parsed.deck.get("topic"):

@@ -23,6 +23,16 @@ def llmquiz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def hashing(tmp_path_factory: pytest.TempPathFactory):
+    """The hashing encoder, fitted once per session with its cache in a private LLMQUIZ_HOME."""
+    from llmquiz.grading.encoders import get_encoder
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LLMQUIZ_HOME", str(tmp_path_factory.mktemp("encoder-home")))
+        return get_encoder("hashing")
+
+
 @pytest.fixture
 def mini_decks() -> Path:
     """A tiny, valid deck folder whose cards the tests know by heart."""

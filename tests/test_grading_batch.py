@@ -9,21 +9,6 @@ import pytest
 from llmquiz.grading.batch import grade_jsonl
 from llmquiz.grading.rubric import derive_points, from_parts
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _home(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LLMQUIZ_HOME", str(tmp_path_factory.mktemp("home")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def hashing():
-    from llmquiz.grading.encoders import get_encoder
-
-    return get_encoder("hashing")
-
-
 REF = ("A stack is a last-in first-out structure: push adds an item on top and pop removes the top item. "
        "A queue is first-in first-out: enqueue adds at the back and dequeue removes from the front.")
 

@@ -16,20 +16,6 @@ from llmquiz.grading import Verdict, grade
 from llmquiz.grading.coverage import grade_by_coverage
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _home(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LLMQUIZ_HOME", str(tmp_path_factory.mktemp("home")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def hashing():
-    from llmquiz.grading.encoders import get_encoder
-
-    return get_encoder("hashing")
-
-
 @pytest.fixture(scope="module")
 def minilm():
     from llmquiz.grading.encoders import get_encoder, minilm_dir

@@ -11,20 +11,6 @@ from llmquiz.grading.parse import parse
 from llmquiz.grading.rubric import from_parts
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _home(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LLMQUIZ_HOME", str(tmp_path_factory.mktemp("home")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def hashing():
-    from llmquiz.grading.encoders import get_encoder
-
-    return get_encoder("hashing")
-
-
 @pytest.mark.parametrize("answer", ["one forward pass", "skip connections", "no idea of order",
                                     "It takes a single forward pass over the prompt."])
 def test_idk_words_inside_an_answer_are_not_a_non_answer(answer: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from llmquiz.grading import Verdict, grade_rubric
 from llmquiz.grading.parse import negated_stems
 from llmquiz.grading.rubric import from_parts
@@ -13,20 +11,6 @@ REFERENCE = ("Grounding each step in real tool observations reduces hallucinatio
              "Dropout randomly zeroes activations during training, which reduces overfitting.")
 RUBRIC = from_parts("Why does grounding help an agent, and what does dropout do?", REFERENCE,
                     ["grounding in real observations reduces hallucination", "dropout reduces overfitting"])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _home(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LLMQUIZ_HOME", str(tmp_path_factory.mktemp("home")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def hashing():
-    from llmquiz.grading.encoders import get_encoder
-
-    return get_encoder("hashing")
 
 
 def test_a_negation_reaches_only_the_next_few_words():

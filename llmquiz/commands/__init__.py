@@ -7,12 +7,44 @@ nested groups re-raise nothing, because the innermost one has already turned the
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from llmquiz.errors import LlmquizError
+
+DecksOpt = Annotated[list[Path] | None, typer.Option(
+    "--decks", help="Extra deck folder or file (repeatable); its cards override shipped ones by id. "
+                    "Also: LLMQUIZ_DECKS.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON instead of a table.")]
+TopicOpt = Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")]
+
+
+def print_json(data: Any) -> None:
+    """Write `data` as indented JSON on stdout (plain, never wrapped by Rich)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def load_library(decks: list[Path] | None) -> Any:
+    """Every deck (shipped, user folders, `--decks`), or a DeckError listing every problem."""
+    from llmquiz import decks as deck_loader
+
+    return deck_loader.load_valid(extra=decks or [])
+
+
+def open_store() -> Any:
+    """The progress store; a file that had to be moved aside is reported once on stderr."""
+    from llmquiz import render
+    from llmquiz.store import Store
+
+    store = Store.open()
+    if store.notice:
+        render.notice(store.notice)
+    return store
 
 
 class ErrorGroup(TyperGroup):

@@ -9,14 +9,12 @@ than a usage box. Nothing heavy (numpy, tiktoken, models) is imported until a de
 from __future__ import annotations
 
 import inspect
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from llmquiz import demos
-from llmquiz.commands import ErrorGroup
+from llmquiz.commands import ErrorGroup, print_json
 
 # A worked example per demo for its --help.
 EXAMPLES: dict[str, str] = {
@@ -42,10 +40,6 @@ app = typer.Typer(cls=ErrorGroup, help="Run micro-demos of LLM concepts (`llmqui
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 @app.callback()
 def listing(ctx: typer.Context,
             as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False) -> None:
@@ -57,7 +51,7 @@ def listing(ctx: typer.Context,
         return
     rows = demos.describe()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     width = max(len(r["name"]) for r in rows)
     for row in rows:
@@ -75,7 +69,7 @@ def _run(name: str, options: dict[str, Any], seed: str | None, as_json: bool) ->
         raise UsageError(f"--seed {seed}: {exc}.") from None
     result = demos.run(name, {k: v for k, v in options.items() if v is not None}, rng_seed=rng_seed)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
     from llmquiz import render
 

@@ -6,25 +6,18 @@ Thin: options are parsed here, `llmquiz.tinylm` does the work, Rich draws the re
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmquiz.commands import ErrorGroup
+from llmquiz.commands import ErrorGroup, JsonOpt, print_json
 
 app = typer.Typer(cls=ErrorGroup, help="Train or describe the tiny language model behind the demos.",
                   no_args_is_help=True, add_completion=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON instead of a table.")]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _info_table(info: dict[str, Any], title: str) -> Any:
@@ -70,7 +63,7 @@ def info(
 
     data = _clean(load_model(path).info().to_dict())
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     from llmquiz import render
 
@@ -115,6 +108,6 @@ def train(
     result = train_and_save(decks or shipped_decks_dir(), target, tc, log_every=100, progress=progress)
     data = _clean(result.model.info().to_dict()) | {"seconds": round(result.seconds, 2)}
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     render.console().print(_info_table(data, f"Trained in {result.seconds:.1f} s"))

@@ -6,40 +6,14 @@ commands. Errors are `LlmquizError`s, printed once by the root group.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from llmquiz.commands import ErrorGroup
-
-DecksOpt = Annotated[list[Path] | None, typer.Option(
-    "--decks", help="Extra deck folder or file (repeatable). Also: LLMQUIZ_DECKS.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print data as JSON.")]
-TopicOpt = Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _library(decks: list[Path] | None) -> Any:
-    from llmquiz import decks as deck_loader
-
-    return deck_loader.load_valid(extra=decks or [])
-
-
-def _store() -> Any:
-    from llmquiz import render
-    from llmquiz.store import Store
-
-    store = Store.open()
-    if store.notice:
-        render.notice(store.notice)
-    return store
+from llmquiz.commands import DecksOpt, ErrorGroup, JsonOpt, TopicOpt, load_library, open_store, print_json
 
 
 def stats(topic: TopicOpt = None, days: Annotated[int, typer.Option(min=7, max=365, help="Days of history "
@@ -52,13 +26,13 @@ def stats(topic: TopicOpt = None, days: Annotated[int, typer.Option(min=7, max=3
     from llmquiz import config, render
     from llmquiz import stats as stats_core
 
-    library = _library(decks)
+    library = load_library(decks)
     cards = list(library.topic(topic).cards) if topic else list(library.cards.values())
-    with _store() as store:
+    with open_store() as store:
         result = stats_core.compute(store, cards, now=datetime.now(UTC), days=days,
                                     retention=config.load().desired_retention)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
     else:
         render.stats(render.console(), result.to_dict(), library.cards)
 
@@ -71,12 +45,12 @@ def history(card_id: Annotated[str, typer.Argument(help="The card id (see `llmqu
     """
     from llmquiz import render
 
-    card = _library(decks).card(card_id)
-    with _store() as store:
+    card = load_library(decks).card(card_id)
+    with open_store() as store:
         reviews = store.reviews(card.id)
         state = store.state(card.id)
     if as_json:
-        _print_json({"card": card.id, "question": card.question, "due": state["due"] if state else None,
+        print_json({"card": card.id, "question": card.question, "due": state["due"] if state else None,
                      "reviews": [r.to_dict() for r in reviews]})
     else:
         render.history(render.console(), card, reviews, state)
@@ -89,10 +63,10 @@ def undo(as_json: JsonOpt = False) -> None:
     """
     from llmquiz import render
 
-    with _store() as store:
+    with open_store() as store:
         review = store.undo_last()
     if as_json:
-        _print_json({"undone": review.to_dict() if review else None})
+        print_json({"undone": review.to_dict() if review else None})
     elif review is None:
         render.plain(render.console(), "Nothing to undo: no reviews yet.")
     else:
@@ -109,7 +83,7 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     from llmquiz import render
     from llmquiz.errors import UsageError
 
-    library = _library(decks) if topic else None
+    library = load_library(decks) if topic else None
     ids = [c.id for c in library.topic(topic).cards] if library and topic else None
     what = f"progress on topic '{library.topic(topic).topic}'" if library and topic else "ALL your progress"
     if not yes:
@@ -118,7 +92,7 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
         if not typer.confirm(f"Really forget {what}? A backup first is `llmquiz backup -o FILE`."):
             render.plain(render.console(), "Nothing was reset.")
             return
-    with _store() as store:
+    with open_store() as store:
         n = store.reset(ids)
     render.plain(render.console(), f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
 
@@ -133,7 +107,7 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg)
     from llmquiz import export as exporter
     from llmquiz import render
 
-    library = _library(decks)
+    library = load_library(decks)
     deck = library.topic(topic) if topic else None
     cards = list(deck.cards) if deck else list(library.cards.values())
     n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview")
@@ -148,7 +122,7 @@ def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON fil
     from llmquiz import backup as backups
     from llmquiz import render
 
-    with _store() as store:
+    with open_store() as store:
         counts = backups.backup(store, output)
     render.plain(render.console(), f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
 
@@ -161,7 +135,7 @@ def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmq
     from llmquiz import backup as backups
     from llmquiz import render
 
-    with _store() as store:
+    with open_store() as store:
         counts = backups.restore(store, source)
     render.plain(render.console(), f"Restored {counts['added']} reviews ({counts['skipped']} already present); "
                  f"{counts['total']} in all.")
@@ -181,7 +155,7 @@ def config_show(as_json: JsonOpt = False) -> None:
 
     cfg = config.load()
     if as_json:
-        _print_json({"path": str(config.config_path()), **cfg.to_dict()})
+        print_json({"path": str(config.config_path()), **cfg.to_dict()})
     else:
         render.config(render.console(), cfg.to_dict(), config.HELP, str(config.config_path()))
 
