@@ -208,3 +208,16 @@ def test_the_cards_demo_runs_on_one_key_during_study(mini_decks: Path) -> None:
     assert "/d demo" in result.output
     assert "KV cache = 2 × 2 × 8 × 128" in result.output
     assert "Cards done: 1 (skipped 1)" in result.output
+
+
+def test_help_imports_nothing_heavy(llmquiz_home: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import env_for_subprocess
+
+    code = ("import sys\nfrom llmquiz.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('numpy', 'tiktoken', 'yaml', 'fsrs', 'genanki', 'sqlite3') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], env=env_for_subprocess(llmquiz_home), capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
