@@ -181,16 +181,19 @@ def _loader() -> tuple[type, type]:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.YAMLError
 
 
-def parse_file(path: Path) -> _Parsed:
-    """Read, parse and validate one deck file on its own (cross-file checks come later)."""
+def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
+    """Parse and validate one deck file on its own (cross-file checks come later).
 
+    `raw` is the file's content when the caller has already read it.
+    """
     shown = _display(path)
     parsed = _Parsed(shown)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        parsed.add((1, 1), f"cannot read the file: {e.strerror or e}")
-        return parsed
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            parsed.add((1, 1), f"cannot read the file: {e.strerror or e}")
+            return parsed
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -440,7 +443,7 @@ def _cached_parse(path: Path) -> _Parsed:
             return parsed
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    parsed = parse_file(path)
+    parsed = parse_file(path, raw)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")

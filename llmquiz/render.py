@@ -7,12 +7,10 @@ Rich itself, and every mark also carries a word or symbol so nothing depends on 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -177,16 +175,6 @@ def summary(con: Console, s: dict[str, Any], elapsed: float, when_next: str | No
 def plain(con: Console, text: str, style: str = "") -> None:
     """A line of text with no markup interpretation."""
     con.print(Text(text, style=style), soft_wrap=True)
-
-
-def markup_safe(text: str) -> str:
-    """Escape user text for use inside Rich markup."""
-    return escape(text)
-
-
-def is_interactive() -> bool:
-    """True when both stdin and stdout are terminals."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def deck_stats(con: Console, data: dict[str, Any]) -> None:

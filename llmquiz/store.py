@@ -247,10 +247,6 @@ class Store:
         """Card id -> due time (ISO 8601 UTC), for every card with a schedule."""
         return dict(self.db.execute("SELECT card_id, due FROM card_state"))
 
-    def review_counts(self) -> dict[str, int]:
-        """Card id -> number of reviews."""
-        return dict(self.db.execute("SELECT card_id, COUNT(*) FROM reviews GROUP BY card_id"))
-
     def reviews(self, card_id: str | None = None, *, since: datetime | None = None,
                 limit: int | None = None, newest_first: bool = False) -> list[Review]:
         """Reviews, oldest first unless `newest_first`; optionally of one card or since a time."""

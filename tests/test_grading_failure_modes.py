@@ -13,7 +13,8 @@ import pytest
 
 from llmquiz.card import Card, KeyPoint, Misconception
 from llmquiz.grading import Verdict, grade
-from llmquiz.grading.coverage import grade_by_coverage
+
+from .naive_grader import grade_by_coverage
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,8 @@
-"""Key-point coverage: which of a card's key points an answer states, through their aliases."""
+"""The naive grader the failure-mode tests measure the real one against.
+
+Key-point coverage by alias only: a bag of the right keywords fools it and a paraphrase in other
+words defeats it, which is exactly what `llmquiz.grading` must not do.
+"""
 
 from __future__ import annotations
 
