@@ -27,6 +27,7 @@ def test_the_wheel_ships_every_deck_and_no_research_data(wheel: Path) -> None:
     decks = {p.name for p in (ROOT / "decks").glob("*.yaml")}
     assert {Path(n).name for n in names if n.startswith("llmquiz/decks/")} == decks
     assert any(n.startswith("llmquiz/data/tinylm") for n in names)
+    assert "llmquiz/grading/data/antonyms.txt" in names
     assert not [n for n in names if "bench" in n or "mohler" in n or "semeval" in n or n.startswith("tests/")]
 
 

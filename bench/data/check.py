@@ -65,9 +65,9 @@ def check_row(row: dict, where: str) -> list[str]:
                     not all(isinstance(a, str) and a.strip() for a in aliases):
                 errs.append(f"{where}: key_points[{i}] needs 3-6 non-empty aliases")
     mcs = row["misconceptions"]
-    if not isinstance(mcs, list) or not 1 <= len(mcs) <= 2 or \
+    if not isinstance(mcs, list) or not 1 <= len(mcs) <= 3 or \
             not all(isinstance(m, dict) and m.get("claim") and m.get("correction") for m in mcs):
-        errs.append(f"{where}: misconceptions must be 1-2 items with 'claim' and 'correction'")
+        errs.append(f"{where}: misconceptions must be 1-3 items with 'claim' and 'correction'")
     return errs
 
 

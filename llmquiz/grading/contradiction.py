@@ -32,6 +32,9 @@ NUMBER_ALIGN = 0.45
 MARGIN = 0.02  # a flipped alignment must beat every agreeing one by this much
 NEAR = 4  # words after a negation that it can turn around ("does not make it faster")
 CLAIM_MARGIN = 0.02  # ... and a clause states a misconception when closer to it than to the model answer
+# Ids of a comparison's items, above every lexicon pair id (WordNet brings thousands).
+CONTRAST_KEYS = 1_000_000  # alignment keys
+CONTRAST_SIDES = 2_000_000  # side tables
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class RefClause:
     text: str = ""
     negated: frozenset[str] = frozenset()  # content stems within a negation's reach
     near: frozenset[str] = frozenset()  # ... within a few words of it ("not much faster")
+    explicit: int = 0  # negations spelled out ("not", "never"), without implicit ones ("avoids")
 
 
 @dataclass
@@ -69,7 +73,7 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
         for c in parse(text).clauses():
             for seg in segments(c):
                 out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
-                                     _negated(seg, NEAR)))
+                                     _negated(seg, NEAR), explicit_negations(seg.text)))
     return out
 
 
@@ -109,6 +113,15 @@ def _negations(clause: Clause) -> int:
     return clause.negations + extra
 
 
+def explicit_negations(text: str) -> int:
+    """Negations spelled out in `text` ("not", "never", "without"); "no matter" negates nothing."""
+    from llmquiz.grading.text import words
+
+    ws = words(text)
+    return sum(1 for i, w in enumerate(ws)
+               if w in lexicon.NEGATIONS and not (w == "no" and ws[i + 1 : i + 2] == ["matter"]))
+
+
 def _negated(clause: Clause, window: int | None = None) -> frozenset[str]:
     from llmquiz.grading.parse import negated_stems
     from llmquiz.grading.text import words
@@ -142,7 +155,7 @@ def _overlap(a: tuple[str, ...], r: tuple[str, ...], contrast: dict[str, int],
 
 def word_weights(refs: list[RefClause], contrast_sets: list[dict[str, int]]) -> dict[str, float]:
     """1/sqrt(1 + n) for a word in n reference clauses: "model" in every clause aligns nothing."""
-    contrast = {t: 1000 + i for i, g in enumerate(contrast_sets) for t in g}
+    contrast = {t: CONTRAST_KEYS + i for i, g in enumerate(contrast_sets) for t in g}
     df: dict[str, int] = {}
     for r in refs:
         for k in {_key(s, contrast) for s in r.content}:
@@ -179,12 +192,29 @@ def _sides(stems_: tuple[str, ...], contrast_sets: list[dict[str, int]],
         pre = _prefix_side(st, others)
         if pre is not None:
             out.setdefault(f"prefix:{pre[0]}", set()).add(pre[1])
-        if st in table:
-            continue  # a lexicon pair already; counting it twice would cancel the flip
+        # A compared item is its own side even when the lexicon pairs it too ("greedy" is also the
+        # opposite of "random"); `_flips` counts the same words once.
         for g, group in enumerate(contrast_sets):
             if st in group:  # each item of a compared set is its own side
-                out.setdefault(10_000 + g, set()).add(group[st])
+                out.setdefault(CONTRAST_SIDES + g, set()).add(group[st])
     return out
+
+
+ANCHOR = 3  # content words either side of a reversed word that say what it is about
+
+
+def _anchored(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[str]) -> bool:
+    """Whether the reversed words are about the same thing: some content word near one is near the other
+    ("sequences get shorter" against "sequences get longer")."""
+    def near(stems_: tuple[str, ...], targets: list[str]) -> set[str]:
+        out: set[str] = set()
+        for i, x in enumerate(stems_):
+            if x in targets:
+                out.update(stems_[max(0, i - ANCHOR): i] + stems_[i + 1: i + 1 + ANCHOR])
+        return out - set(targets)
+
+    na, nr = near(a, wa), near(r, wr)
+    return any(same_word(x, y) for x in na for y in nr)
 
 
 def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
@@ -203,8 +233,8 @@ def _sequence(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, i
     """The sides of pair `pid` in the order a clause uses them."""
     out = []
     for x in stems_:
-        if pid >= 10_000:
-            group = contrast_sets[pid - 10_000]
+        if pid >= CONTRAST_SIDES:
+            group = contrast_sets[pid - CONTRAST_SIDES]
             if x in group:
                 out.append(group[x])
         else:
@@ -213,8 +243,8 @@ def _sequence(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, i
 
 
 def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, int]]) -> list[str]:
-    if pid >= 10_000:
-        return [x for x in stems_ if x in contrast_sets[pid - 10_000]]
+    if pid >= CONTRAST_SIDES:
+        return [x for x in stems_ if x in contrast_sets[pid - CONTRAST_SIDES]]
     return [x for x in stems_ if any(p == pid for p, _ in lexicon.sides().get(x, ()))]
 
 
@@ -226,7 +256,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     An odd number of reversals contradicts: a reversed direction, unless a negation or a second
     reversal turns it back ("not faster" = "slower"). A negation alone needs close alignment.
     """
-    directions = scales = 0
+    directions = scales = items = 0
     used: set[str] = set()
     dir_r: set[str] = set()
     why = ""
@@ -243,15 +273,18 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             continue
         # "large heads give small logits" against "large heads give large logits": same words in order.
         seq_a, seq_r = _sequence(a, pid, contrast_sets), _sequence(r.content, pid, contrast_sets)
-        in_order = pid < 10_000 and len(seq_a) == len(seq_r) > 1 and seq_a != seq_r and len(side_r) == 1
+        in_order = pid < CONTRAST_SIDES and len(seq_a) == len(seq_r) > 1 and seq_a != seq_r and len(side_r) == 1
         if one_each or in_order:
             wa, wr = _pair_words(a, pid, contrast_sets), _pair_words(r.content, pid, contrast_sets)
             if used & set(wa):
                 continue  # the same words reversed under another pair ("increase" is a scale too)
+            if pid < CONTRAST_SIDES and not _anchored(a, wa, r.content, wr):
+                continue  # "splits a large problem" does not reverse "smaller subproblems"
             used.update(wa)
             dir_r.update(wr)
             directions += 1
             scales += isinstance(pid, int) and pid in lexicon.scale_pairs()
+            items += any(x in group for group in contrast_sets for x in wa)
             if wa and wr and not why:
                 why = f"'{wa[0]}' where the model answer says '{wr[0]}'"
     # A different number where the model answer states one: "1 token per parameter" vs "20".
@@ -280,7 +313,9 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             negation = False
     if directions and (directions + negation) % 2:
         return True, why
-    if directions >= 2 and not scales:
+    # ... except that the other compared item with the other property agrees: "native models fuse
+    # early" against "bolted-on models fuse late".
+    if directions >= 2 and not scales and not items:
         return True, why
     # Negation alone is judged only against the model answer itself (key points are terse summaries,
     # often conditionals: "Without scaling, softmax saturates"), and never against a bare condition.
@@ -292,7 +327,10 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # gradients stay healthy" says nothing negative about "gradients stay healthy".
     # Only checked where the model answer has the negation: an answer's own "not" is a flip wherever it sits.
     about_same = bool(neg_a % 2) or not r.negated or any(same_word(x, y) for x in r.negated for y in a)
-    if (negation and not directions and shared >= NEG_SHARED and score >= needed and about_same
+    # Implicit negations ("to avoid a call", "omitting the base case") restate as often as they reverse,
+    # so a flip by negation alone needs a spelled-out one on one side only.
+    explicit = explicit_negations(a_text) % 2 != r.explicit % 2 if a_text else True
+    if (negation and explicit and not directions and shared >= NEG_SHARED and score >= needed and about_same
             and not r.source.startswith("point") and not conditional):
         return True, "a negation the model answer does not have" if neg_a % 2 else \
             "it leaves out a negation the model answer has"
@@ -402,20 +440,53 @@ def contrast_terms(question: str, reference: str) -> list[dict[str, int]]:
     return [group] if 2 <= len(set(group.values())) <= 6 else []
 
 
+def _items(stems_: tuple[str, ...] | list[str], contrast_sets: list[dict[str, int]]) -> set[tuple[int, int]]:
+    return {(g, group[x]) for x in stems_ for g, group in enumerate(contrast_sets) if x in group}
+
+
+def _about_other_item(a: tuple[str, ...], r: RefClause, refs: list[RefClause], contrast_sets: list[dict[str, int]],
+                      weight: dict[str, float] | None) -> bool:
+    """Whether an answer clause that names one compared item ("the definition holds the body") really
+    says what the model answer says of the other: its remaining words must align with the other
+    item's clause, and better than with any clause about its own item.
+    """
+    names = {x for group in contrast_sets for x in group}
+    rest = tuple(x for x in a if x not in names)
+    shared, score = _overlap(rest, tuple(x for x in r.content if x not in names), {}, weight)
+    if shared < MIN_SHARED:
+        return False
+    own = _items(a, contrast_sets)
+    best_own = max((_overlap(rest, tuple(x for x in o.content if x not in names), {}, weight)[1]
+                    for o in refs if not o.source.startswith("claim") and _items(o.content, contrast_sets) & own),
+                   default=0.0)
+    return score > best_own + MARGIN
+
+
 def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, int]],
           weight: dict[str, float] | None = None) -> list[Verdict]:
     """Judge every comma segment of every clause of `answer` against the reference and the claims."""
-    contrast = {t: 1000 + i for i, g in enumerate(contrast_sets) for t in g}
+    contrast = {t: CONTRAST_KEYS + i for i, g in enumerate(contrast_sets) for t in g}
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
         for whole in sent.clauses:
             for clause in segments(whole):
-                out.append(_judge(si, whole.text, clause, refs, contrast, contrast_sets, weight))
+                out.append(_judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content))
     return out
 
 
+LIST_ITEM = 3  # content words at most in a comma segment read as an item of a list
+
+
+def _both_sides(whole: tuple[str, ...], r: RefClause, contrast_sets: list[dict[str, int]]) -> bool:
+    """Whether a clause names both sides of a pair the reference clause takes one side of: "input
+    filtering, prompt rules, output filtering" lists both, it reverses neither."""
+    sw, sr = _sides(whole, contrast_sets, r.content), _sides(r.content, contrast_sets, whole)
+    return any(len(sides) > 1 and pid in sr for pid, sides in sw.items())
+
+
 def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast: dict[str, int],
-           contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None) -> Verdict:
+           contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None,
+           whole: list[str] | tuple[str, ...] = ()) -> Verdict:
     a = tuple(clause.content)
     if len(a) < 2:
         return Verdict(si, clause.text, "unaligned", parent=parent)
@@ -430,8 +501,12 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         shared, score = _overlap(a, r.content, contrast, weight)
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
-        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, _swapped(clause.text, r.text),
-                              negated_a, clause.text)
+        swap = _swapped(clause.text, r.text)
+        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text)
+        if flipped and len(set(a)) <= LIST_ITEM and len(whole) > len(a) and _both_sides(tuple(whole), r, contrast_sets):
+            flipped = False
+        if flipped and contrast_sets and not _flips(a, neg_a, r, [], shared, score, swap, negated_a, clause.text)[0]:
+            flipped = _about_other_item(a, r, refs, contrast_sets, weight)
         if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
             continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")

@@ -20,7 +20,7 @@ from llmquiz.grading.text import MAX_CHARS, fold
 
 MAX_ENCODED = 24  # answer clauses sent to the encoder
 MAX_CLAUSES = 60  # answer clauses checked for contradictions
-DENSITY_SHARE = 0.5  # an answer with half the model answer's content words can be complete in meaning
+DENSITY_SHARE = 0.9  # credit by meaning scales with the answer's content words up to 90% of the model answer's
 TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
 CLAIM_RESTATED = 0.7  # alignment with every word of a misconception's claim that counts as stating it
 
@@ -58,8 +58,9 @@ class Evidence:
     reference_semantic: float = 0.0
     clause_recall: list[float] = field(default_factory=list)
     recall: float = 0.0  # mean over model-answer clauses of the closest answer clause, above the floor
+    polar_flip: str = ""  # "yes" where the model answer says "no" to a yes/no question, or the reverse
     numbers_stated: float = 1.0  # share of number or name key points whose number or name is stated
-    density: float = 0.0  # answer content words that count, relative to half the model answer's (0-1)
+    density: float = 0.0  # answer content words that count, relative to 90% of the model answer's (0-1)
 
     @property
     def contradictions(self) -> list[Verdict]:
@@ -90,6 +91,29 @@ def is_idk(answer: str, parsed: Parsed) -> bool:
         if ws and " ".join(ws) in lexicon.IDK_WHOLE:
             return True
     return text.strip() in lexicon.IDK_WHOLE
+
+
+_YES_NO_QUESTION = re.compile(r"^\s*(is|are|can|could|should|does|do|did|will|would|has|have|must|may)\b", re.I)
+_POLAR = re.compile(
+    r"^\s*(yes|yeah|yep|absolutely|definitely|no|nope|not really|never)\b(?!\s+(single|one|matter|longer|more|less))",
+    re.I)
+
+
+def polar_flip(question: str, reference: str, answer: str) -> str:
+    """Why, when a yes/no question gets the opposite yes or no from the one the model answer opens with.
+
+    Example:
+        >>> polar_flip("Is zero hallucination achievable?", "No. It is probabilistic.", "Yes, with RAG.")
+        "'yes' where the model answer says 'no'"
+    """
+    if not _YES_NO_QUESTION.match(question or ""):
+        return ""
+    r, a = _POLAR.match(reference or ""), _POLAR.match(answer or "")
+    if not r or not a:
+        return ""
+    said = ["no", "yes"][a.group(1).lower() in ("yes", "yeah", "yep", "absolutely", "definitely")]
+    ref = ["no", "yes"][r.group(1).lower() in ("yes", "yeah", "yep", "absolutely", "definitely")]
+    return f"'{said}' where the model answer says '{ref}'" if said != ref else ""
 
 
 def _calibrate(cos: Any, floor: Any) -> Any:
@@ -132,6 +156,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
         limited = Parsed(parsed.text, keep)
     ev.clauses = [v for v in check(limited, profile.refs, profile.contrast, profile.weights)
                   if not parsed.sentences[v.sentence].salad]
+    ev.polar_flip = polar_flip(rubric.question, rubric.reference, answer)
     bad_clauses = {(v.sentence, v.parent) for v in ev.clauses if v.status in ("contradicts", "claims")}
     contradicting = {(v.sentence, v.parent) for v in ev.clauses if v.status == "contradicts"}
     counting = {i for i, s in enumerate(parsed.sentences) if not s.salad}

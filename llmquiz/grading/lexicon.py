@@ -114,7 +114,7 @@ _OPPOSITES: tuple[tuple[str, str], ...] = (
     ("causal unidirectional", "bidirectional"),
     ("generative", "discriminative"),
     ("supervised", "unsupervised"),
-    ("expensive costly", "cheap cheaper"),
+    ("expensive", "cheap cheaper"),  # not "costly": it stems to "cost"
     ("accurate", "inaccurate"),
     ("majority", "minority"),
     ("true", "false"),
@@ -165,6 +165,61 @@ def _stems(words: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def all_pairs() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """Every opposite pair as two sets of stems: the hand-written ones first (their ids are stable and
+    `scale_pairs` refers to them), then WordNet's antonyms for stems the hand-written list lacks."""
+    out = [(_stems(left), _stems(right)) for left, right in _OPPOSITES]
+    taken = {w for pair in out for side in pair for w in side}
+    function = {stem(w) for w in FUNCTION_WORDS}
+    seen: set[tuple[str, str]] = set()
+    for pair in WORDNET_SKIP_PAIRS:
+        x, y = (stem(w) for w in pair.split())
+        seen.update({(x, y), (y, x)})
+    for a, b in wordnet_antonyms():
+        sa, sb = stem(a), stem(b)
+        # "costly" stems to "cost", which is not the opposite of "cheap": keep only stems that are the
+        # word itself or an inflection of it.
+        if _derived(a, sa) or _derived(b, sb):
+            continue
+        if sa == sb or {sa, sb} & taken or {sa, sb} & function or (sa, sb) in seen:
+            continue
+        seen.add((sa, sb))
+        out.append((frozenset((sa,)), frozenset((sb,))))
+    return tuple(out)
+
+
+def _derived(word: str, stem_: str) -> bool:
+    return word != stem_ and word.endswith("ly") and not stem_.endswith("l")
+
+
+@lru_cache(maxsize=1)
+def wordnet_antonyms() -> tuple[tuple[str, str], ...]:
+    """Single-word antonym pairs from Princeton WordNet 3.0 (built by tools/build_antonyms.py)."""
+    from importlib.resources import files
+
+    text = files("llmquiz.grading").joinpath("data/antonyms.txt").read_text(encoding="utf-8")
+    pairs = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+    return tuple((p[0], p[1]) for p in pairs if len(p) == 2 and p[0] not in WORDNET_SKIP and p[1] not in WORDNET_SKIP)
+
+
+# WordNet antonyms whose everyday sense in an answer is not an opposite ("first ... second" lists
+# steps; a "model" is not the opposite of a "copy").
+WORDNET_SKIP = frozenset(("second", "model", "copy", "general", "specific", "particular"))
+# Pairs that are opposites only in a sense answers about ML rarely mean: a training "loss" is not the
+# opposite of a "gain", an answer is not the opposite of a question. Found by listing the WordNet pairs
+# whose both words occur in the decks' answers and samples.
+WORDNET_SKIP_PAIRS = (
+    "answer question", "give take", "end middle", "beginning middle", "side top", "bar cover", "active stative",
+    "attend miss", "bound free", "fraction whole", "find lose", "found lost", "out safe", "idle work", "idle run",
+    "alternate direct", "absolute relative", "overhead surface", "pattern plain", "live recorded", "figure ground",
+    "object subject", "issue recall", "advance back", "sink source", "round square", "full thin", "float sink",
+    "fresh preserved", "collect distribute", "lie sit", "king queen", "man woman", "general specific",
+    "ignore know", "hide show", "break make", "feed starve", "blur focus", "hit miss", "half whole",
+    "change stay", "move stay", "double single", "gain loss", "penalty reward", "permission prevention",
+)
+
+
+@lru_cache(maxsize=1)
 def opposites() -> dict[str, frozenset[str]]:
     """Map each stem to the stems that say the opposite.
 
@@ -173,8 +228,7 @@ def opposites() -> dict[str, frozenset[str]]:
         ['cut', 'decreas', 'diminish']
     """
     table: dict[str, set[str]] = {}
-    for left, right in _OPPOSITES:
-        lw, rw = _stems(left), _stems(right)
+    for lw, rw in all_pairs():
         for a in lw:
             table.setdefault(a, set()).update(rw)
         for b in rw:
@@ -186,9 +240,9 @@ def opposites() -> dict[str, frozenset[str]]:
 def sides() -> dict[str, tuple[tuple[int, int], ...]]:
     """Map each opposite stem to its (pair id, side) memberships: "faster" -> ((5, 0),)."""
     out: dict[str, list[tuple[int, int]]] = {}
-    for i, (left, right) in enumerate(_OPPOSITES):
-        for side, words in enumerate((left, right)):
-            for w in _stems(words):
+    for i, pair in enumerate(all_pairs()):
+        for side, words in enumerate(pair):
+            for w in words:
                 out.setdefault(w, []).append((i, side))
     return {k: tuple(v) for k, v in out.items()}
 
@@ -197,8 +251,8 @@ def sides() -> dict[str, tuple[tuple[int, int], ...]]:
 def pair_ids() -> dict[str, int]:
     """Map each opposite stem to its pair's id, so "faster" and "slower" count as the same topic."""
     out: dict[str, int] = {}
-    for i, (left, right) in enumerate(_OPPOSITES):
-        for w in (*_stems(left), *_stems(right)):
+    for i, (left, right) in enumerate(all_pairs()):
+        for w in (*left, *right):
             out.setdefault(w, i)
     return out
 

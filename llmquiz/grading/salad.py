@@ -51,9 +51,14 @@ _ENUMERATION = re.compile(
 )
 
 
+# A second demand beside the list ("... and what each one teaches", "... and why it matters"): a bare
+# list answers only half of such a question.
+_EXPLAIN = re.compile(r"\b(each|why|how|when|what is|what does|explain|describe|compare)\b", re.IGNORECASE)
+
+
 def is_enumeration(question: str) -> bool:
-    """True when `question` asks for a list of things ("What are the main PEFT methods?")."""
-    return bool(_ENUMERATION.search(question or ""))
+    """True when `question` asks for a list of things and nothing more ("What are the main PEFT methods?")."""
+    return bool(_ENUMERATION.search(question or "")) and not _EXPLAIN.search(question or "")
 
 
 @lru_cache(maxsize=1)
@@ -156,8 +161,47 @@ def is_salad(sentence: str, enumeration: bool = False) -> bool:
         return False
     if st.longest >= MAX_RUN or (st.longest >= BAG_RUN and st.structure < 1 and not st.relations):
         return True
-    return (st.items >= MIN_ITEMS and not enumeration and not st.relations
-            and st.structure / st.content < MAX_STRUCTURE)
+    if enumeration:
+        return False
+    if st.items >= MIN_ITEMS and st.structure / st.content < MAX_STRUCTURE and not st.relations:
+        return True
+    # A comma list whose items are mostly bare terms ("chain of thought, pass@k, exact match, ...") is
+    # a list even when a few items hold an "of" or a whole clause opens it.
+    # Terse notes annotate their items ("latency (cache, batch)", "stage: what it does", "a -> b"); a
+    # plain comma list does not.
+    if _ANNOTATED.search(sentence):
+        return False
+    items, bare, head = bare_items(sentence)
+    return head and bare >= MIN_ITEMS - 1 and bare >= LIST_SHARE * items
+
+
+_ANNOTATED = re.compile(r"[():;=→<>]|->")
+
+
+LIST_SHARE = 0.75  # share of a comma list's items that are bare terms
+BARE_ITEM = 4  # words at most in a bare item
+
+
+def bare_items(sentence: str) -> tuple[int, int, bool]:
+    """(items, bare items, first item bare) of a comma list: a bare item is a short term with no verb.
+
+    A list after a head clause ("The challenges are bias, leaks, ...") is a sentence, not a bag of terms.
+    """
+    s_forms, strong = _verb_forms()
+    pieces = re.split(r",|\band\b(?=[^,]*$)", fold(sentence[:2000]).rstrip(". "))
+    items = bare = 0
+    head = False
+    for piece in pieces:
+        ws = [w.strip(".") for w in _SALAD_TOKEN.findall(piece)]
+        ws = [w for w in ws if w]
+        if not any(w not in lexicon.FUNCTION_WORDS and any(c.isalpha() for c in w) for w in ws):
+            continue  # "then 0.85" lists numbers, not terms
+        verb = any(w in strong or w in lexicon.AUXILIARIES or w in s_forms for w in ws)
+        is_bare = len(ws) <= BARE_ITEM and not verb
+        head = head if items else is_bare
+        items += 1
+        bare += is_bare
+    return items, bare, head
 
 
 def is_bare(text: str, enumeration: bool = False) -> bool:

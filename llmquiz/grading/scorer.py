@@ -75,7 +75,8 @@ def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
         out.raw, out.capped_by = 0.0, "idk"
         return out
     contra = len(ev.contradictions)
-    if contra >= 2 or (contra and contra >= len(ev.agreements)):
+    # The opposite yes or no to a yes/no question is wrong whatever follows.
+    if ev.polar_flip or contra >= 2 or (contra and contra >= len(ev.agreements)):
         out.raw, out.capped_by = min(out.raw, w.contradiction_cap), "contradiction"
     elif contra:
         out.raw -= w.contradiction_penalty
@@ -110,6 +111,7 @@ def to_grade(rubric: Rubric, ev: Evidence, w: Weights = WEIGHTS) -> Grade:
         "closeness": round(c.closeness, 3),
         "density": round(ev.density, 3),
         "contradictions": [{"clause": v.clause, "why": v.why} for v in ev.contradictions],
+        "polar_flip": ev.polar_flip,
         "agreements": len(ev.agreements),
         "misconception_signals": ev.claim_signals,
         "salad_share": round(ev.salad_share, 3),
@@ -156,6 +158,8 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
     if misconception is not None:
         corr = getattr(misconception, "correction", "") or "see the model answer"
         return f"That is a common misconception: {corr}"
+    if ev.polar_flip:
+        return f"Wrong way round: {ev.polar_flip}; read the model answer for why."
     if c.capped_by == "contradiction" or ev.contradictions:
         why = ev.contradictions[0].why if ev.contradictions else ""
         head = "Part of your answer says the opposite of the model answer"

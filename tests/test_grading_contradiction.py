@@ -1,0 +1,108 @@
+"""Contradictions the lexicon alone does not foresee: WordNet antonyms, yes/no answers, compared items."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmquiz.grading import Verdict, grade_rubric, lexicon
+from llmquiz.grading.contradiction import _anchored
+from llmquiz.grading.evidence import polar_flip
+from llmquiz.grading.rubric import from_parts
+from llmquiz.grading.text import stem
+
+
+def test_wordnet_gives_opposites_no_hand_list_has() -> None:
+    opp = lexicon.opposites()
+    assert stem("shorter") in opp[stem("longer")]  # a comparative of a WordNet pair
+    assert stem("minority") in opp[stem("majority")]
+    assert stem("descend") in opp[stem("ascend")]
+    assert stem("lighter") in opp[stem("heavier")]
+
+
+def test_a_stem_that_is_another_word_is_not_an_opposite() -> None:
+    # "costly" stems to "cost"; "cost" is not the opposite of "cheap".
+    assert stem("cost") not in lexicon.opposites().get(stem("cheap"), frozenset())
+
+
+REFERENCE = ("Character-level input makes sequences much longer and attention costlier. "
+             "Subword tokenizers keep frequent words whole and split rare words into pieces.")
+RUBRIC = from_parts("Why do LLMs use subword tokens?", REFERENCE,
+                    ["character input makes sequences longer", "frequent words stay whole, rare words split"])
+
+
+def test_an_antonym_outside_the_hand_list_reverses_the_answer(hashing) -> None:
+    answer = ("Character-level input makes sequences much shorter and attention cheaper. "
+              "Subword tokenizers keep infrequent words whole and split frequent words into pieces.")
+    g = grade_rubric(RUBRIC, answer, encoder=hashing)
+    assert g.verdict is Verdict.WRONG, g.details
+    assert g.details["contradictions"]
+
+
+def test_the_same_answer_unreversed_is_correct(hashing) -> None:
+    answer = ("Character input makes sequences much longer, so attention costs more. Subword tokenizers keep "
+              "frequent words whole and split rare words into pieces.")
+    g = grade_rubric(RUBRIC, answer, encoder=hashing)
+    assert g.verdict is Verdict.CORRECT, g.details
+    assert not g.details["contradictions"]
+
+
+def test_an_opposite_counts_only_about_the_same_thing() -> None:
+    # "sequences get shorter" reverses "sequences get longer"; "larger memory" does not reverse "smaller
+    # batches": no word near one opposite is near the other.
+    assert _anchored(("sequenc", "get", "shorter"), ["shorter"], ("sequenc", "get", "longer"), ["longer"])
+    assert not _anchored(("memori", "larger"), ["larger"], ("batch", "smaller"), ["smaller"])
+
+
+@pytest.mark.parametrize(("answer", "flip"), [
+    ("Yes, with temperature zero and RAG it can be reached.", "'yes' where the model answer says 'no'"),
+    ("Nope: the model is probabilistic.", ""),
+    ("It is probabilistic, so no.", ""),  # only an opening yes or no counts
+])
+def test_a_yes_no_question_answered_the_other_way(answer: str, flip: str) -> None:
+    assert polar_flip("Is zero hallucination achievable?", "No. A language model is probabilistic.", answer) == flip
+
+
+def test_no_single_is_not_a_no() -> None:
+    assert polar_flip("Can one filter stop it?", "No single filter is enough.", "Yes, one filter does it.") == ""
+
+
+def test_the_opposite_yes_or_no_is_wrong_whatever_follows(hashing) -> None:
+    rubric = from_parts("Is zero hallucination achievable?",
+                        "No. A language model samples from a probability distribution, so some error always remains; "
+                        "aim to reduce it, detect it and limit its impact.")
+    g = grade_rubric(rubric, "Yes. A language model samples from a probability distribution; reduce, detect and "
+                             "limit the error and it goes away.", encoder=hashing)
+    assert g.verdict is Verdict.WRONG and g.details["polar_flip"], g.details
+    assert g.feedback.startswith("Wrong way round")
+
+
+COMPARE = from_parts(
+    "What is the difference between a bi-encoder and a cross-encoder?",
+    "A bi-encoder encodes the query and each document separately, so document vectors can be precomputed and "
+    "indexed. A cross-encoder reads the query and the document together and outputs one relevance score.")
+
+
+def test_swapped_items_are_a_contradiction(hashing) -> None:
+    answer = ("A cross-encoder encodes the query and each document separately, so document vectors can be "
+              "precomputed and indexed. A bi-encoder reads the query and the document together and outputs one "
+              "relevance score.")
+    g = grade_rubric(COMPARE, answer, encoder=hashing)
+    assert g.verdict is Verdict.WRONG, g.details
+
+
+def test_naming_the_other_item_with_its_own_property_is_not_a_contradiction(hashing) -> None:
+    # Each clause names one item and says what the model answer says of that item, in other words.
+    answer = ("A cross-encoder outputs a single relevance score after reading query and document at once. "
+              "A bi-encoder embeds documents on their own, ahead of time, into an index.")
+    g = grade_rubric(COMPARE, answer, encoder=hashing)
+    assert not g.details["contradictions"], g.details
+
+
+def test_an_implicit_negation_alone_is_not_a_reversal(hashing) -> None:
+    # "to avoid a function call" restates "copies the code where a call is made"; only a spelled-out
+    # negation flips a clause on its own.
+    rubric = from_parts("What does the inline keyword do?",
+                        "It makes a copy of the function code in every place where a function call is made.")
+    g = grade_rubric(rubric, "It makes a copy of the function code in place to avoid a function call.",
+                     encoder=hashing)
+    assert not g.details["contradictions"], g.details
