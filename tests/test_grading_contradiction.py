@@ -106,3 +106,21 @@ def test_an_implicit_negation_alone_is_not_a_reversal(hashing) -> None:
     g = grade_rubric(rubric, "It makes a copy of the function code in place to avoid a function call.",
                      encoder=hashing)
     assert not g.details["contradictions"], g.details
+
+
+@pytest.mark.parametrize(("typed", "folded"), [
+    ("it doesnt stop", "it does not stop"), ("dont fine-tune", "do not finetune"), ("it cant", "it can not"),
+])
+def test_a_negation_typed_without_its_apostrophe_still_negates(typed: str, folded: str) -> None:
+    from llmquiz.grading.text import words
+
+    assert words(typed) == folded.split()
+
+
+def test_in_context_is_not_the_opposite_of_context(hashing) -> None:
+    # Hyphens are joined ("incontext"); that is not the prefix "in-" of "inaccurate".
+    rubric = from_parts("What is in-context learning?",
+                        "In-context learning means the model picks up a task from examples placed in its prompt.")
+    g = grade_rubric(rubric, "The model picks up a task from the examples placed in its context window.",
+                     encoder=hashing)
+    assert not g.details["contradictions"], g.details

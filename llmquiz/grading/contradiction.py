@@ -164,6 +164,9 @@ def word_weights(refs: list[RefClause], contrast_sets: list[dict[str, int]]) -> 
 
 
 _NEGATING_PREFIXES = ("un", "in", "im", "non", "dis", "ir", "il")
+# Hyphens are joined, so these compounds would read as negations ("in-context" against "context").
+_NOT_NEGATED = frozenset(("incontext", "inplace", "inmemory", "inline", "input", "inlin", "inbound", "income",
+                          "index", "insid", "inset", "intext", "infield"))
 _PREFIX_PAIRS = (("over", "under"),)
 
 
@@ -174,9 +177,9 @@ def _prefix_side(st: str, others: tuple[str, ...]) -> tuple[str, int] | None:
             if st.startswith(pre) and len(st) > len(pre) + 3:
                 return st[len(pre):], side
     for pre in _NEGATING_PREFIXES:
-        if st.startswith(pre) and len(st) > len(pre) + 3 and st[len(pre):] in others:
+        if st.startswith(pre) and len(st) > len(pre) + 3 and st[len(pre):] in others and st not in _NOT_NEGATED:
             return st[len(pre):], 1
-    if any(o == pre + st for o in others for pre in _NEGATING_PREFIXES):
+    if any(o == pre + st and o not in _NOT_NEGATED for o in others for pre in _NEGATING_PREFIXES):
         return st, 0
     return None
 
@@ -524,7 +527,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         return Verdict(si, clause.text, "claims", best["claim"][1], parent=parent, score=claim,
                        covers=claim_covers)
     if flip > agree + MARGIN:
-        return Verdict(si, clause.text, "contradicts", best["flip"][1], why_flip, parent=parent)
+        return Verdict(si, clause.text, "contradicts", best["flip"][1], why_flip, parent=parent, score=flip)
     if agree > 0:
         return Verdict(si, clause.text, "agrees", best["agree"][1], parent=parent)
     return Verdict(si, clause.text, "unaligned", parent=parent)

@@ -50,6 +50,9 @@ _SPOKEN: tuple[tuple[str, str], ...] = (
     (r"\bequals?\b", " equal "), (r"\bis equal to\b", " equal "),
     (r"\bcan ?not\b", " can not "), (r"\bwon't\b", " will not "), (r"\bcan't\b", " can not "),
     (r"n't\b", " not "),
+    # The apostrophe is often left out when typing fast: "doesnt", "dont", "cant".
+    (r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must)nt\b", r" \1 not "),
+    (r"\bcant\b", " can not "), (r"\bwont\b", " will not "),
     (r"\bi\.e\.", " ie "), (r"\be\.g\.", " eg "), (r"\betc\.", " etc "), (r"\bvs\.", " vs "),
     (r"\bminus infinity\b", " - infinity "), (r"\binf\b", " infinity "),
 )
