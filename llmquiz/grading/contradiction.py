@@ -114,12 +114,11 @@ def _negations(clause: Clause) -> int:
 
 
 def explicit_negations(text: str) -> int:
-    """Negations spelled out in `text` ("not", "never", "without"); "no matter" negates nothing."""
+    """Negations spelled out in `text` ("not", "never", "without"), not implied by a verb ("avoids")."""
+    from llmquiz.grading.parse import explicit_negation_count
     from llmquiz.grading.text import words
 
-    ws = words(text)
-    return sum(1 for i, w in enumerate(ws)
-               if w in lexicon.NEGATIONS and not (w == "no" and ws[i + 1 : i + 2] == ["matter"]))
+    return explicit_negation_count(words(text))
 
 
 def _negated(clause: Clause, window: int | None = None) -> frozenset[str]:

@@ -213,7 +213,7 @@ WORDNET_SKIP_PAIRS = (
     "attend miss", "bound free", "fraction whole", "find lose", "found lost", "out safe", "idle work", "idle run",
     "alternate direct", "absolute relative", "overhead surface", "pattern plain", "live recorded", "figure ground",
     "object subject", "issue recall", "advance back", "sink source", "round square", "full thin", "float sink",
-    "fresh preserved", "collect distribute", "lie sit", "king queen", "man woman", "general specific",
+    "fresh preserved", "collect distribute", "lie sit", "king queen", "man woman",
     "ignore know", "hide show", "break make", "feed starve", "blur focus", "hit miss", "half whole",
     "change stay", "move stay", "double single", "gain loss", "penalty reward", "permission prevention",
 )

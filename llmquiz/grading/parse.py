@@ -76,14 +76,15 @@ def is_content(word: str, stem_: str) -> bool:
     return not is_function(word) or stem_ in lexicon.sides()
 
 
+def explicit_negation_count(surfaces: list[str]) -> int:
+    """Negations spelled out ("not", "never", "without"); "no matter where" negates nothing."""
+    return sum(1 for i, w in enumerate(surfaces)
+               if w in lexicon.NEGATIONS and not (w == "no" and surfaces[i + 1 : i + 2] == ["matter"]))
+
+
 def negation_count(surfaces: list[str], stems: list[str]) -> int:
     """Negation cues in a clause, explicit ("not", "without") and implicit ("prevents", "stops")."""
-    n = sum(1 for i, w in enumerate(surfaces) if w in lexicon.NEGATIONS
-            and not (w == "no" and surfaces[i + 1 : i + 2] == [
-                "matter"
-            ]))  # "no matter where" negates nothing
-    n += sum(1 for s in stems if s in lexicon.IMPLICIT_NEGATIONS)
-    return n
+    return explicit_negation_count(surfaces) + sum(1 for s in stems if s in lexicon.IMPLICIT_NEGATIONS)
 
 
 # Words that end a negation's reach inside a clause: "keeps the softmax from saturating so gradients

@@ -33,6 +33,9 @@ MAX_STRUCTURE = 0.15  # structural words per content term below which a sentence
 BAG_RUN = 6  # this many bare terms in a row with nothing at all relating them is a bag of words
 MAX_RUN = 7  # ... and this many is one even inside a sentence with a verb ("is system prompt ignore ...")
 MIN_ITEMS = 6  # a comma list this long of bare items is a list of terms, unless a list was asked for
+LIST_SHARE = 0.75  # share of a comma list's items that are bare terms
+BARE_ITEM = 4  # words at most in a bare item
+_ANNOTATED = re.compile(r"[():;=→<>]|->")
 
 # Commas, brackets, colons and "+", "&", "x", "vs" end a run of terms.
 _PIECE = re.compile(r"[a-z0-9@%.]+(?:-[a-z0-9@%.]+)*|[,()\[\]:;/+&~|]")
@@ -165,21 +168,14 @@ def is_salad(sentence: str, enumeration: bool = False) -> bool:
         return False
     if st.items >= MIN_ITEMS and st.structure / st.content < MAX_STRUCTURE and not st.relations:
         return True
-    # A comma list whose items are mostly bare terms ("chain of thought, pass@k, exact match, ...") is
-    # a list even when a few items hold an "of" or a whole clause opens it.
     # Terse notes annotate their items ("latency (cache, batch)", "stage: what it does", "a -> b"); a
     # plain comma list does not.
     if _ANNOTATED.search(sentence):
         return False
+    # A comma list whose items are mostly bare terms ("chain of thought, pass@k, exact match, ...") is
+    # a list even when an item holds an "of" or a short clause.
     items, bare, head = bare_items(sentence)
     return head and bare >= MIN_ITEMS - 1 and bare >= LIST_SHARE * items
-
-
-_ANNOTATED = re.compile(r"[():;=→<>]|->")
-
-
-LIST_SHARE = 0.75  # share of a comma list's items that are bare terms
-BARE_ITEM = 4  # words at most in a bare item
 
 
 def bare_items(sentence: str) -> tuple[int, int, bool]:
