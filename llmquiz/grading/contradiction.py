@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from llmquiz.grading import lexicon
 from llmquiz.grading.match import same_word
 from llmquiz.grading.parse import Clause, Parsed
-from llmquiz.grading.text import has_digit, stems
+from llmquiz.grading.text import has_digit, stem, stems
 
 MIN_SHARED = 2  # content words two clauses must share to be about the same thing
 MIN_ALIGN = 0.25  # and their cosine-style overlap (words common on the card weigh less)
@@ -80,7 +80,7 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
 def segments(clause: Clause) -> list[Clause]:
     """A clause cut at its commas, each piece holding at least two content words (short ones merge on)."""
     from llmquiz.grading.parse import content_stems, negation_count
-    from llmquiz.grading.text import stem, words
+    from llmquiz.grading.text import words
 
     pieces = [p.strip() for p in clause.text.split(",")]
     out: list[Clause] = []
@@ -164,8 +164,8 @@ def word_weights(refs: list[RefClause], contrast_sets: list[dict[str, int]]) -> 
 
 _NEGATING_PREFIXES = ("un", "in", "im", "non", "dis", "ir", "il")
 # Hyphens are joined, so these compounds would read as negations ("in-context" against "context").
-_NOT_NEGATED = frozenset(("incontext", "inplace", "inmemory", "inline", "input", "inlin", "inbound", "income",
-                          "index", "insid", "inset", "intext", "infield"))
+_NOT_NEGATED = frozenset(stem(w) for w in ("incontext", "inplace", "inmemory", "inline", "input", "inbound",
+                                             "income", "index", "inside", "inset", "intext", "infield"))
 _PREFIX_PAIRS = (("over", "under"),)
 
 
@@ -364,7 +364,7 @@ ROLE_GAP = 3  # words at most between the two things and the relation word
 def _roles(text: str) -> dict[tuple[str, str], str]:
     """(first, second) content stems joined by a one-way relation word, and the words as written."""
     from llmquiz.grading.parse import is_content
-    from llmquiz.grading.text import stem, words
+    from llmquiz.grading.text import words
 
     ws = words(text)
     sts = [stem(w) for w in ws]

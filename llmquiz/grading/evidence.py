@@ -94,6 +94,7 @@ def is_idk(answer: str, parsed: Parsed) -> bool:
 
 
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|can|could|should|does|do|did|will|would|has|have|must|may)\b", re.I)
+_YES = frozenset(("yes", "yeah", "yep", "absolutely", "definitely"))
 _POLAR = re.compile(
     r"^\s*(yes|yeah|yep|absolutely|definitely|no|nope|not really|never)\b(?!\s+(single|one|matter|longer|more|less))",
     re.I)
@@ -111,8 +112,7 @@ def polar_flip(question: str, reference: str, answer: str) -> str:
     r, a = _POLAR.match(reference or ""), _POLAR.match(answer or "")
     if not r or not a:
         return ""
-    said = ["no", "yes"][a.group(1).lower() in ("yes", "yeah", "yep", "absolutely", "definitely")]
-    ref = ["no", "yes"][r.group(1).lower() in ("yes", "yeah", "yep", "absolutely", "definitely")]
+    said, ref = ("yes" if m.group(1).lower() in _YES else "no" for m in (a, r))
     return f"'{said}' where the model answer says '{ref}'" if said != ref else ""
 
 
