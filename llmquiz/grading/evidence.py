@@ -16,12 +16,13 @@ from llmquiz.grading.match import Hit, find_alias, same_word, term_share
 from llmquiz.grading.parse import Parsed, parse
 from llmquiz.grading.profile import Encoder, Profile
 from llmquiz.grading.salad import is_bare, is_salad
-from llmquiz.grading.text import MAX_CHARS, fold
+from llmquiz.grading.text import MAX_CHARS, fold, has_digit
 
 MAX_ENCODED = 24  # answer clauses sent to the encoder
 MAX_CLAUSES = 60  # answer clauses checked for contradictions
 DENSITY_SHARE = 0.9  # credit by meaning scales with the answer's content words up to 90% of the model answer's
 TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
+UNSAID_SHARE = 0.5  # credit by meaning for a number or name point whose number or name goes unsaid
 CLAIM_RESTATED = 0.7  # alignment with every word of a misconception's claim that counts as stating it
 
 
@@ -93,6 +94,10 @@ def is_idk(answer: str, parsed: Parsed) -> bool:
     return text.strip() in lexicon.IDK_WHOLE
 
 
+# Questions whose answer is a number or a name: leaving it out leaves out the answer.
+_ASKS_NUMBER = re.compile(
+    r"\b(how (many|much|long|large|big|often)|what (size|number|value|year|percentage|ratio)|which (number|year))\b",
+    re.I)
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|can|could|should|does|do|did|will|would|has|have|must|may)\b", re.I)
 _YES = frozenset(("yes", "yeah", "yep", "absolutely", "definitely"))
 _POLAR = re.compile(
@@ -218,21 +223,29 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     ev.question_similarity = float(whole @ profile.question_vec)
     if good:
         g = vecs[good]
-        per_clause = _calibrate((g @ profile.sent_vecs.T).max(axis=0), profile.sent_floor)
+        per_clause = _calibrate((g @ profile.sent_vecs.T).max(axis=0), profile.sent_topic_floor)
         ev.recall = float(per_clause.mean())
         ev.clause_recall = [float(x) for x in per_clause]
         if len(profile.point_vecs):
-            cal = _calibrate((g @ profile.point_vecs.T).max(axis=0), profile.point_floor)
+            cal = _calibrate((g @ profile.point_vecs.T).max(axis=0), profile.point_topic_floor)
             said = {t.stem for s in parsed.sentences for t in s.toks}
+            other_numbers = any(has_digit(w) for w in said)
+            asks_number = bool(_ASKS_NUMBER.search(profile.rubric.question))
             stated = []
             for k, pe in enumerate(ev.points):
                 # Embeddings do not read digits, and a name has no paraphrase: a point that is a number
-                # or a name ("8 KV heads", "Paris") needs the number or the name itself.
+                # or a name ("8 KV heads", "Paris") needs the number or the name itself. Left unsaid it
+                # earns half, unless the question asks for it; a different number stated earns nothing.
                 needed = profile.point_exact[k]
-                ok = not needed or pe.lexical >= 1.0 or any(same_word(n, w) for n in needed for w in said)
-                pe.semantic = float(cal[k]) if ok else 0.0
+                if not needed or pe.lexical >= 1.0 or any(same_word(n, w) for n in needed for w in said):
+                    share = 1.0
+                elif asks_number or other_numbers:
+                    share = 0.0
+                else:
+                    share = UNSAID_SHARE
+                pe.semantic = float(cal[k]) * share
                 if needed:
-                    stated.append(ok)
+                    stated.append(share)
             ev.numbers_stated = sum(stated) / len(stated) if stated else 1.0
     use = [u[0] for u in units]
 

@@ -24,8 +24,8 @@ class Weights:
 
     sem_low: float = 0.10  # a key point's closeness to the best answer clause that starts to count
     sem_high: float = 0.50  # ... and that counts fully
-    recall_low: float = 0.12  # mean closeness of the model answer's clauses to the answer that starts to count
-    recall_high: float = 0.25  # ... and that counts fully
+    recall_low: float = 0.10  # mean closeness of the model answer's clauses to the answer that starts to count
+    recall_high: float = 0.20  # ... and that counts fully
     contradiction_penalty: float = 0.5  # one contradicted clause
     contradiction_cap: float = 1.0  # two or more, or as many as agree: the answer says the opposite
     misconception_cap: float = 1.0  # a misconception made with confidence
