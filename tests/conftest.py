@@ -45,3 +45,13 @@ def env_for_subprocess(home: Path, **extra: str) -> dict[str, str]:
     env.update({"LLMQUIZ_HOME": str(home), "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "100"})
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The MiniLM encoder as the grader loads it; the test is skipped when the model is not installed."""
+    from llmquiz.grading.encoders import get_encoder, minilm_dir
+
+    if minilm_dir() is None:
+        pytest.skip("the minilm model is not installed")
+    return get_encoder("minilm")

@@ -16,16 +16,6 @@ from llmquiz.grading import Verdict, grade
 
 from .naive_grader import grade_by_coverage
 
-
-@pytest.fixture(scope="module")
-def minilm():
-    from llmquiz.grading.encoders import get_encoder, minilm_dir
-
-    if minilm_dir() is None:
-        pytest.skip("the minilm model is not installed")
-    return get_encoder("minilm")
-
-
 SCALING = Card(
     id="t-scaling", topic="t", difficulty=2,
     question="Why are attention scores divided by sqrt(d_k) before the softmax?",

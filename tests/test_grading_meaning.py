@@ -49,15 +49,6 @@ def test_a_number_the_question_asks_for_earns_nothing_left_unsaid(hashing) -> No
                      "switches off some activations so that units cannot co-adapt.", hashing) == 0.0
 
 
-@pytest.fixture(scope="module")
-def minilm():
-    from llmquiz.grading.encoders import get_encoder, minilm_dir
-
-    if minilm_dir() is None:
-        pytest.skip("the minilm model is not installed")
-    return get_encoder("minilm")
-
-
 def test_restating_the_question_is_not_answering_it(minilm) -> None:
     question = "Why does dropout during training stop units from co-adapting?"
     rubric = from_parts(question, DROPOUT)
