@@ -235,7 +235,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
             for k, pe in enumerate(ev.points):
                 # Embeddings do not read digits, and a name has no paraphrase: a point that is a number
                 # or a name ("8 KV heads", "Paris") needs the number or the name itself. Left unsaid it
-                # earns half, unless the question asks for it; a different number stated earns nothing.
+                # earns half, unless the question asks for it or the answer states other numbers instead.
                 needed = profile.point_exact[k]
                 if not needed or pe.lexical >= 1.0 or any(same_word(n, w) for n in needed for w in said):
                     share = 1.0

@@ -217,18 +217,19 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
                        + [(f"claim:{i}", m.claim) for i, m in enumerate(rubric.misconceptions)])
     aliases = [[a for a in (compile_alias(t) for t in p.aliases) if a] for p in rubric.points]
     claim_aliases = [[a for a in (compile_alias(t) for t in m.aliases) if a] for m in rubric.misconceptions]
+    sent_floor, point_floor = floor(sents, bg), floor(points, bg)
     return Profile(
         rubric=rubric, aliases=aliases, claim_aliases=claim_aliases, refs=refs,
         contrast=contrast,
-        model_vec=model[0], sent_vecs=sents, sent_floor=floor(sents, bg), point_vecs=points, claim_vecs=claims,
+        model_vec=model[0], sent_vecs=sents, sent_floor=sent_floor, point_vecs=points, claim_vecs=claims,
         question_vec=question[0],
-        model_floor=float(floor(model, bg)[0]), point_floor=floor(points, bg), claim_floor=floor(claims, bg),
+        model_floor=float(floor(model, bg)[0]), point_floor=point_floor, claim_floor=floor(claims, bg),
         bg=bg, reference_words=len(content_stems(rubric.reference)),
         point_exact=[_numbers(p.aliases, p.text) or _names(p.aliases, p.text, rubric.reference)
                      for p in rubric.points],
         weights=word_weights(refs, contrast),
-        sent_topic_floor=topic_floor(sents, question[0], floor(sents, bg), RECALL_TOPIC_SHARE),
-        point_topic_floor=topic_floor(points, question[0], floor(points, bg), 1.0),
+        sent_topic_floor=topic_floor(sents, question[0], sent_floor, RECALL_TOPIC_SHARE),
+        point_topic_floor=topic_floor(points, question[0], point_floor, 1.0),
     )
 
 
