@@ -219,6 +219,33 @@ def _anchored(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[st
     return any(same_word(x, y) for x in na for y in nr)
 
 
+# Relations whose converse swaps the two things and the word: "A before B" = "B after A".
+_RELATIONAL = frozenset(stem(w) for w in (
+    "before", "after", "precede", "follow", "earlier", "later", "above", "below", "lessthan", "greaterthan",
+    "atmost", "atleast", "smaller", "larger", "greater", "less", "fewer", "more", "higher", "lower", "bigger",
+    "older", "newer", "parent", "child"))
+
+
+def _converse(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[str]) -> bool:
+    """Whether opposite relation words join the same two things the other way round: what precedes the
+    word in one clause follows it in the other ("left child less than the node" against "node greater
+    than the left child")."""
+    if not (set(wa) | set(wr)) & _RELATIONAL:
+        return False
+
+    def sides(stems_: tuple[str, ...], targets: list[str]) -> tuple[set[str], set[str]]:
+        i = next(k for k, x in enumerate(stems_) if x in targets)
+        return set(stems_[max(0, i - ANCHOR): i]) - set(targets), set(stems_[i + 1: i + 1 + ANCHOR]) - set(targets)
+
+    (la, ra), (lr, rr) = sides(a, wa), sides(r, wr)
+
+    def common(x: set[str], y: set[str]) -> int:
+        return sum(1 for u in x if any(same_word(u, v) for v in y))
+
+    crossed, straight = common(la, rr) + common(ra, lr), common(la, lr) + common(ra, rr)
+    return crossed > straight
+
+
 def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
     """The words right after each number ("20 tokens per parameter" -> token): what it counts.
 
@@ -252,7 +279,7 @@ def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str,
 
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
            shared: int, score: float, swap: bool = False,
-           negated_a: frozenset[str] | None = None, a_text: str = "") -> tuple[bool, str]:
+           negated_a: frozenset[str] | None = None, a_text: str = "", reaches: bool = True) -> tuple[bool, str]:
     """Whether an answer clause contradicts a reference clause it is aligned with, and why.
 
     An odd number of reversals contradicts: a reversed direction, unless a negation or a second
@@ -276,12 +303,16 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
         # "large heads give small logits" against "large heads give large logits": same words in order.
         seq_a, seq_r = _sequence(a, pid, contrast_sets), _sequence(r.content, pid, contrast_sets)
         in_order = pid < CONTRAST_SIDES and len(seq_a) == len(seq_r) > 1 and seq_a != seq_r and len(side_r) == 1
+        if one_each and pid < CONTRAST_SIDES and len(seq_a) > 1 and len(seq_r) > 1:
+            continue  # "the first in is the first out" says what "the last in is the last out" says
         if one_each or in_order:
             wa, wr = _pair_words(a, pid, contrast_sets), _pair_words(r.content, pid, contrast_sets)
             if used & set(wa):
                 continue  # the same words reversed under another pair ("increase" is a scale too)
             if pid < CONTRAST_SIDES and not _anchored(a, wa, r.content, wr):
                 continue  # "splits a large problem" does not reverse "smaller subproblems"
+            if pid < CONTRAST_SIDES and one_each and _converse(a, wa, r.content, wr):
+                continue  # "the node is greater than its left child" = "the left child is smaller than the node"
             used.update(wa)
             dir_r.update(wr)
             directions += 1
@@ -329,16 +360,22 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # gradients stay healthy" says nothing negative about "gradients stay healthy".
     # Only checked where the model answer has the negation: an answer's own "not" is a flip wherever it sits.
     about_same = bool(neg_a % 2) or not r.negated or any(same_word(x, y) for x in r.negated for y in a)
+    # ... and the answer's own negation must reach something the reference says somewhere: "an array has
+    # one element a string doesn't have" denies nothing it states.
+    about_same = about_same and (reaches or not neg_a % 2)
+    # "if it is not static" sets a condition rather than denying anything.
+    hedged = bool(_CONDITION.match(a_text.lower()))
     # Implicit negations ("to avoid a call", "omitting the base case") restate as often as they reverse,
     # so a flip by negation alone needs a spelled-out one on one side only.
     explicit = explicit_negations(a_text) % 2 != r.explicit % 2 if a_text else True
     if (negation and explicit and not directions and shared >= NEG_SHARED and score >= needed and about_same
-            and not r.source.startswith("point") and not conditional):
+            and not r.source.startswith("point") and not conditional and not hedged):
         return True, "a negation the model answer does not have" if neg_a % 2 else \
             "it leaves out a negation the model answer has"
     return False, ""
 
 
+_CONDITION = re.compile(r"\s*(if|when|whenever|unless|once)\b")
 _RATHER = re.compile(r"\b(rather than|instead of|as opposed to|not)\b")
 
 
@@ -494,6 +531,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
     negated_a = _negated(clause, NEAR)
+    reaches = not neg_a % 2 or any(same_word(y, x) for x in negated_a for r in refs for y in r.content)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
     claim_covers = 0.0
@@ -504,7 +542,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
         swap = _swapped(clause.text, r.text)
-        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text)
+        flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text, reaches)
         if flipped and len(set(a)) <= LIST_ITEM and len(whole) > len(a) and _both_sides(tuple(whole), r, contrast_sets):
             flipped = False
         if flipped and contrast_sets and not _flips(a, neg_a, r, [], shared, score, swap, negated_a, clause.text)[0]:

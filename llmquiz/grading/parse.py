@@ -78,8 +78,23 @@ def is_content(word: str, stem_: str) -> bool:
 
 def explicit_negation_count(surfaces: list[str]) -> int:
     """Negations spelled out ("not", "never", "without"); "no matter where" negates nothing."""
-    return sum(1 for i, w in enumerate(surfaces)
-               if w in lexicon.NEGATIONS and not (w == "no" and surfaces[i + 1 : i + 2] == ["matter"]))
+    return sum(1 for i in range(len(surfaces)) if is_negation(surfaces, i))
+
+
+# "no more than two children" bounds a number, it denies nothing: it says "at most two".
+_BOUNDS = frozenset(("more", "less", "fewer", "greater", "larger", "smaller", "bigger", "higher", "lower",
+                     "longer", "shorter"))
+
+
+def is_negation(surfaces: list[str], i: int) -> bool:
+    """Whether `surfaces[i]` negates: "not", "never", "without", but not "no matter" or "no more than"."""
+    w = surfaces[i]
+    if w not in lexicon.NEGATIONS:
+        return False
+    after = surfaces[i + 1 : i + 3]
+    if w == "no" and after[:1] == ["matter"]:
+        return False
+    return not (w in ("no", "not") and after[:1] and after[0] in _BOUNDS and after[1:] == ["than"])
 
 
 def negation_count(surfaces: list[str], stems: list[str]) -> int:
@@ -109,7 +124,7 @@ def negated_stems(surfaces: list[str], stems: list[str], window: int | None = No
             live = False
         if w in _SCOPE_END:
             continue
-        if (w in lexicon.NEGATIONS or s in lexicon.IMPLICIT_NEGATIONS
+        if (is_negation(surfaces, i) or s in lexicon.IMPLICIT_NEGATIONS
                 or (w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :])):
             live, start = True, i
         elif live and is_content(w, s):
