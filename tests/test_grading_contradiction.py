@@ -124,3 +124,52 @@ def test_in_context_is_not_the_opposite_of_context(hashing) -> None:
     g = grade_rubric(rubric, "The model picks up a task from the examples placed in its context window.",
                      encoder=hashing)
     assert not g.details["contradictions"], g.details
+
+
+def _contradictions(question: str, reference: str, answer: str, hashing) -> list[dict]:
+    return grade_rubric(from_parts(question, reference), answer, encoder=hashing).details["contradictions"]
+
+
+def test_a_bound_is_not_a_negation(hashing) -> None:
+    # "no more than two" says "at most two"; it denies nothing.
+    q, ref = "What is a binary tree?", "A tree for which the maximum number of children per node is two."
+    assert not _contradictions(q, ref, "A tree where every node has no more than two children.", hashing)
+    assert not _contradictions(q, ref, "A tree where each node has at most two children.", hashing)
+
+
+def test_a_negated_condition_denies_nothing(hashing) -> None:
+    q = "What is a static array?"
+    ref = ("Arrays declared as static keep their values for the life of the program and are initialised "
+           "only once, when the declaring function is first called.")
+    answer = ("When an array is not declared as static, it is initialised again every time its function "
+              "is called.")
+    assert not _contradictions(q, ref, answer, hashing)
+
+
+def test_the_converse_of_a_relation_agrees(hashing) -> None:
+    # "the node is greater than its left child" is "the left child is smaller than the node".
+    q = "What is a binary search tree?"
+    ref = "A binary tree where the left child of any node is smaller than that node."
+    assert not _contradictions(q, ref, "A binary tree where any node is greater than its left child.", hashing)
+    flipped = _contradictions(q, ref, "A binary tree where the left child of any node is greater than that node.",
+                              hashing)
+    assert flipped and "greater" in flipped[0]["why"], flipped
+
+
+def test_a_relation_inverted_throughout_says_the_same(hashing) -> None:
+    # First in, first out is last in, last out; only a mixed pair reverses it.
+    q = "What is a queue?"
+    ref = "A container in which the last item added is the last item removed."
+    assert not _contradictions(q, ref, "A container in which the first item added is the first item removed.",
+                               hashing)
+    assert _contradictions(q, ref, "A container in which the first item added is the last item removed.",
+                           hashing)
+
+
+def test_a_negation_must_reach_something_the_model_answer_says(hashing) -> None:
+    q = "How does a string held in a char array differ from a string object?"
+    ref = "A string held in an array of characters has a null element added at the end of the array."
+    assert not _contradictions(q, ref, "An array of characters has one element a string object does not have.",
+                               hashing)
+    assert _contradictions(q, ref, "A string held in an array of characters does not have a null element "
+                           "added at the end of the array.", hashing)
