@@ -11,6 +11,10 @@ from llmquiz.grading.rubric import from_parts
 from llmquiz.grading.text import stem
 
 
+def _contradictions(question: str, reference: str, answer: str, hashing) -> list[dict]:
+    return grade_rubric(from_parts(question, reference), answer, encoder=hashing).details["contradictions"]
+
+
 def test_wordnet_gives_opposites_no_hand_list_has() -> None:
     opp = lexicon.opposites()
     assert stem("shorter") in opp[stem("longer")]  # a comparative of a WordNet pair
@@ -101,11 +105,9 @@ def test_naming_the_other_item_with_its_own_property_is_not_a_contradiction(hash
 def test_an_implicit_negation_alone_is_not_a_reversal(hashing) -> None:
     # "to avoid a function call" restates "copies the code where a call is made"; only a spelled-out
     # negation flips a clause on its own.
-    rubric = from_parts("What does the inline keyword do?",
-                        "It makes a copy of the function code in every place where a function call is made.")
-    g = grade_rubric(rubric, "It makes a copy of the function code in place to avoid a function call.",
-                     encoder=hashing)
-    assert not g.details["contradictions"], g.details
+    assert not _contradictions("What does the inline keyword do?",
+                               "It makes a copy of the function code in every place where a function call is made.",
+                               "It makes a copy of the function code in place to avoid a function call.", hashing)
 
 
 @pytest.mark.parametrize(("typed", "folded"), [
@@ -119,15 +121,9 @@ def test_a_negation_typed_without_its_apostrophe_still_negates(typed: str, folde
 
 def test_in_context_is_not_the_opposite_of_context(hashing) -> None:
     # Hyphens are joined ("incontext"); that is not the prefix "in-" of "inaccurate".
-    rubric = from_parts("What is in-context learning?",
-                        "In-context learning means the model picks up a task from examples placed in its prompt.")
-    g = grade_rubric(rubric, "The model picks up a task from the examples placed in its context window.",
-                     encoder=hashing)
-    assert not g.details["contradictions"], g.details
-
-
-def _contradictions(question: str, reference: str, answer: str, hashing) -> list[dict]:
-    return grade_rubric(from_parts(question, reference), answer, encoder=hashing).details["contradictions"]
+    ref = "In-context learning means the model picks up a task from examples placed in its prompt."
+    assert not _contradictions("What is in-context learning?", ref,
+                               "The model picks up a task from the examples placed in its context window.", hashing)
 
 
 def test_a_bound_is_not_a_negation(hashing) -> None:

@@ -205,18 +205,25 @@ def _sides(stems_: tuple[str, ...], contrast_sets: list[dict[str, int]],
 ANCHOR = 3  # content words either side of a reversed word that say what it is about
 
 
+def _around(stems_: tuple[str, ...], targets: list[str]) -> tuple[set[str], set[str]]:
+    """The content words within ANCHOR before and after the target words."""
+    left: set[str] = set()
+    right: set[str] = set()
+    for i, x in enumerate(stems_):
+        if x in targets:
+            left.update(stems_[max(0, i - ANCHOR): i])
+            right.update(stems_[i + 1: i + 1 + ANCHOR])
+    return left - set(targets), right - set(targets)
+
+
+def _common(x: set[str], y: set[str]) -> int:
+    return sum(1 for u in x if any(same_word(u, v) for v in y))
+
+
 def _anchored(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[str]) -> bool:
     """Whether the reversed words are about the same thing: some content word near one is near the other
     ("sequences get shorter" against "sequences get longer")."""
-    def near(stems_: tuple[str, ...], targets: list[str]) -> set[str]:
-        out: set[str] = set()
-        for i, x in enumerate(stems_):
-            if x in targets:
-                out.update(stems_[max(0, i - ANCHOR): i] + stems_[i + 1: i + 1 + ANCHOR])
-        return out - set(targets)
-
-    na, nr = near(a, wa), near(r, wr)
-    return any(same_word(x, y) for x in na for y in nr)
+    return _common(set().union(*_around(a, wa)), set().union(*_around(r, wr))) > 0
 
 
 # Relations whose converse swaps the two things and the word: "A before B" = "B after A".
@@ -232,18 +239,8 @@ def _converse(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[st
     than the left child")."""
     if not (set(wa) | set(wr)) & _RELATIONAL:
         return False
-
-    def sides(stems_: tuple[str, ...], targets: list[str]) -> tuple[set[str], set[str]]:
-        i = next(k for k, x in enumerate(stems_) if x in targets)
-        return set(stems_[max(0, i - ANCHOR): i]) - set(targets), set(stems_[i + 1: i + 1 + ANCHOR]) - set(targets)
-
-    (la, ra), (lr, rr) = sides(a, wa), sides(r, wr)
-
-    def common(x: set[str], y: set[str]) -> int:
-        return sum(1 for u in x if any(same_word(u, v) for v in y))
-
-    crossed, straight = common(la, rr) + common(ra, lr), common(la, lr) + common(ra, rr)
-    return crossed > straight
+    (la, ra), (lr, rr) = _around(a, wa), _around(r, wr)
+    return _common(la, rr) + _common(ra, lr) > _common(la, lr) + _common(ra, rr)
 
 
 def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
