@@ -89,7 +89,8 @@ def is_idk(answer: str, parsed: Parsed) -> bool:
         return True
     for segment in re.split(r"[.,;:!()\n]+|\s-\s", text):
         ws = [w for w in segment.split() if w not in lexicon.IDK_FILLERS]
-        if ws and " ".join(ws) in lexicon.IDK_WHOLE:
+        # A lone "?" or "..." is a non-answer only as the whole answer: "In main..?" is a guess.
+        if ws and " ".join(ws) in lexicon.IDK_WHOLE and any(c.isalpha() for c in segment):
             return True
     return text.strip() in lexicon.IDK_WHOLE
 

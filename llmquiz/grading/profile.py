@@ -19,14 +19,14 @@ from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses
 from llmquiz.grading.match import Alias, compile_alias
 from llmquiz.grading.parse import content_stems
 from llmquiz.grading.rubric import Rubric
-from llmquiz.grading.text import clauses, has_digit, sentences, stem, words
+from llmquiz.grading.text import clauses, has_digit, sentences, stem, words, written_numbers
 
 if TYPE_CHECKING:
     import numpy as np
 
 MEMORY_PROFILES = 1024
 MAX_REF_CLAUSES = 32
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 
 # Generic sentences, on and off topic, that any answer is about as close to as to a stranger's:
 # similarities are measured above this floor, so encoders with different baselines read alike.
@@ -245,7 +245,14 @@ def topic_floor(vecs: Any, question: Any, base: Any, share: float) -> Any:
 
 
 def _numbers(aliases: tuple[str, ...], text: str) -> set[str]:
-    """Numbers every alias of a point names (empty when some alias has none: then meaning may match)."""
+    """Numbers every alias of a point names (empty when some alias has none: then meaning may match).
+
+    A point derived from the model answer (no aliases) needs only the numbers it writes in digits:
+    "splits the array into two" is said as well by "divides it in half", "zeroes 10%" is not by
+    "zeroes some".
+    """
+    if not aliases:
+        return written_numbers(text)
     found = [{w for w in words(a) if has_digit(w)} for a in (aliases or (text,))]
     return set.union(*found) if found and all(found) else set()
 
@@ -255,7 +262,8 @@ _CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+)\b")
 
 def _names(aliases: tuple[str, ...], text: str, reference: str) -> set[str]:
     """The names a point is made of, when every alias is a proper noun of the texts ("Paris", "Seine")."""
-    proper = {stem(m.lower()) for m in _CAPITALISED.findall(f"{text} {reference}")}
+    # Each text on its own: joined, a capital that starts the second would read as a name.
+    proper = {stem(m.lower()) for t in (text, reference) for m in _CAPITALISED.findall(t)}
     out: set[str] = set()
     for alias in aliases or (text,):
         ws = [stem(w) for w in words(alias)]

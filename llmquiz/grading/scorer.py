@@ -34,6 +34,7 @@ class Weights:
 
 
 WEIGHTS = Weights()
+ON_TOPIC = 0.5  # the least an answer on the card's topic scores: 1 after rounding
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -88,7 +89,13 @@ def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
         out.raw, out.capped_by = min(out.raw, w.salad_cap), "salad"
     elif closeness == 0 and out.lexical_coverage < 0.5 and out.raw > w.off_topic_cap:
         out.raw, out.capped_by = w.off_topic_cap, "off-topic"
-    out.raw = max(0.0, min(5.0, out.raw))
+    # The bottom of the scale: 0 says nothing of the model answer, 1 is on its topic (closer to it than
+    # a stranger's sentence is) but states none of it.
+    if not out.capped_by and ev.similarity > 0:
+        out.raw = max(out.raw, ON_TOPIC)
+    # Full marks need the key points: an answer right in meaning that states few of them is correct
+    # but incomplete (4); from half of them stated it can reach 5.
+    out.raw = max(0.0, min(5.0, out.raw, 4.0 + coverage))
     return out
 
 
@@ -132,7 +139,7 @@ def _unsure(ev: Evidence, c: Combined, score: int) -> bool:
     - exactly one clause contradicts the model answer, not enough to call the answer wrong;
     - a clause resembles a misconception, not enough to call it made.
     """
-    if ev.empty or ev.idk:
+    if ev.empty or c.capped_by == "idk":
         return False
     if any(abs(c.raw - b) < 0.35 for b in (1.5, 3.5)):
         return True
@@ -148,7 +155,7 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
     """One sentence for the learner."""
     if ev.empty:
         return "No answer given; read the model answer and try again next time."
-    if ev.idk:
+    if c.capped_by == "idk":
         return "No answer yet; read the model answer and try again next time."
     if c.capped_by == "salad":
         return "You named terms without saying how they relate; explain the mechanism in sentences."

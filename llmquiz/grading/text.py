@@ -157,6 +157,11 @@ class Token:
     index: int  # position among the text's tokens
 
 
+def written_numbers(text: str) -> set[str]:
+    """The numbers `text` writes in digits ("10%", "4096"), not those it spells out ("two", "half")."""
+    return {w for w in _TOKEN.findall(fold(text)) if has_digit(w)}
+
+
 def raw_words(folded: str) -> list[str]:
     """Words and numbers of already folded text, number words turned into digits."""
     return [_NUMBER_WORDS.get(w, w) for w in _TOKEN.findall(folded)]
