@@ -169,3 +169,27 @@ def test_a_negation_must_reach_something_the_model_answer_says(hashing) -> None:
                                hashing)
     assert _contradictions(q, ref, "A string held in an array of characters does not have a null element "
                            "added at the end of the array.", hashing)
+
+
+def test_the_model_answers_own_word_from_another_clause_is_not_a_reversal(hashing) -> None:
+    # "splitting the array" says what "splits the array" says, not the opposite of "merges the halves".
+    q = "How does merge sort work?"
+    ref = "It splits the array into two halves, sorts each half, and then merges the sorted arrays."
+    assert not _contradictions(q, ref, "Keep splitting the array in half, sort each part, then join them back up.",
+                               hashing)
+    # A swapped role shares more words with the clause it reverses than with the one it borrows from.
+    q = "What do the encoder and the decoder do in translation?"
+    ref = "The encoder reads the input sentence, and the decoder writes the output sentence."
+    assert _contradictions(q, ref, "The decoder reads the input sentence, and the encoder writes the output "
+                           "sentence.", hashing)
+
+
+def test_each_converse_use_of_a_relation_agrees(hashing) -> None:
+    # "left < node < right" read from the node: every use that differs joins its two things the other way.
+    q = "What is a binary search tree?"
+    ref = "A binary tree where the left child is smaller than the parent and smaller than the right child."
+    assert not _contradictions(q, ref, "A binary tree in which every node is greater than its left child and "
+                               "smaller than its right child.", hashing)
+    flipped = _contradictions(q, ref, "A binary tree in which every node is smaller than its left child and "
+                              "greater than its right child.", hashing)
+    assert flipped and "greater" in flipped[0]["why"], flipped

@@ -205,12 +205,12 @@ def _sides(stems_: tuple[str, ...], contrast_sets: list[dict[str, int]],
 ANCHOR = 3  # content words either side of a reversed word that say what it is about
 
 
-def _around(stems_: tuple[str, ...], targets: list[str]) -> tuple[set[str], set[str]]:
-    """The content words within ANCHOR before and after the target words."""
+def _around(stems_: tuple[str, ...], targets: list[str], at: int | None = None) -> tuple[set[str], set[str]]:
+    """The content words within ANCHOR before and after the target words (or only the one at `at`)."""
     left: set[str] = set()
     right: set[str] = set()
     for i, x in enumerate(stems_):
-        if x in targets:
+        if x in targets and at in (None, i):
             left.update(stems_[max(0, i - ANCHOR): i])
             right.update(stems_[i + 1: i + 1 + ANCHOR])
     return left - set(targets), right - set(targets)
@@ -233,14 +233,26 @@ _RELATIONAL = frozenset(stem(w) for w in (
     "older", "newer", "parent", "child"))
 
 
-def _converse(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[str]) -> bool:
+def _converse(a: tuple[str, ...], wa: list[str], r: tuple[str, ...], wr: list[str],
+              at_a: int | None = None, at_r: int | None = None) -> bool:
     """Whether opposite relation words join the same two things the other way round: what precedes the
     word in one clause follows it in the other ("left child less than the node" against "node greater
     than the left child")."""
     if not (set(wa) | set(wr)) & _RELATIONAL:
         return False
-    (la, ra), (lr, rr) = _around(a, wa), _around(r, wr)
+    (la, ra), (lr, rr) = _around(a, wa, at_a), _around(r, wr, at_r)
     return _common(la, rr) + _common(ra, lr) > _common(la, lr) + _common(ra, rr)
+
+
+def _converse_each(a: tuple[str, ...], r: tuple[str, ...], pid: int, contrast_sets: list[dict[str, int]]) -> bool:
+    """`_converse` for each use of a relational pair where two clauses use it in a different order: every
+    use that differs joins the same two things the other way round."""
+    ia = [(i, s) for i, x in enumerate(a) for s in _sequence((x,), pid, contrast_sets)]
+    ir = [(i, s) for i, x in enumerate(r) for s in _sequence((x,), pid, contrast_sets)]
+    if len(ia) != len(ir) or not ({a[i] for i, _ in ia} | {r[i] for i, _ in ir}) & _RELATIONAL:
+        return False
+    differing = [(i, j) for (i, sa), (j, sr) in zip(ia, ir, strict=True) if sa != sr]
+    return bool(differing) and all(_converse(a, [a[i]], r, [r[j]], i, j) for i, j in differing)
 
 
 def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
@@ -310,13 +322,16 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
                 continue  # "splits a large problem" does not reverse "smaller subproblems"
             if pid < CONTRAST_SIDES and one_each and _converse(a, wa, r.content, wr):
                 continue  # "the node is greater than its left child" = "the left child is smaller than the node"
+            if in_order and _converse_each(a, r.content, pid, contrast_sets):
+                continue  # "left less than the root, right greater than it" = "left < parent < right"
             used.update(wa)
             dir_r.update(wr)
             directions += 1
             scales += isinstance(pid, int) and pid in lexicon.scale_pairs()
             items += any(x in group for group in contrast_sets for x in wa)
             if wa and wr and not why:
-                why = f"'{wa[0]}' where the model answer says '{wr[0]}'"
+                i = next((k for k, (x, y) in enumerate(zip(seq_a, seq_r, strict=True)) if x != y), 0) if in_order else 0
+                why = f"'{wa[min(i, len(wa) - 1)]}' where the model answer says '{wr[min(i, len(wr) - 1)]}'"
     # A different number where the model answer states one: "1 token per parameter" vs "20".
     na = {x for x in a if has_digit(x)}
     nr = {x for x in r.content if has_digit(x)}
@@ -520,6 +535,32 @@ def _both_sides(whole: tuple[str, ...], r: RefClause, contrast_sets: list[dict[s
     return any(len(sides) > 1 and pid in sr for pid, sides in sw.items())
 
 
+def _said_elsewhere(a: tuple[str, ...], r: RefClause, refs: list[RefClause],
+                    contrast_sets: list[dict[str, int]]) -> bool:
+    """Whether the words `a` reverses against `r` are the model answer's own words, about the same thing,
+    in another of its clauses: "split the array in half" against "splits the array into two, ..., then
+    merges the arrays" says what the first clause says, not the opposite of the last."""
+    sa, sr = _sides(a, contrast_sets, r.content), _sides(r.content, contrast_sets, a)
+    reversed_ = [w for pid, side in sa.items() if isinstance(pid, int) and sr.get(pid) and side != sr[pid]
+                 for w in _pair_words(a, pid, contrast_sets)]
+    if not reversed_:
+        return False
+    # About the other clause: it shares more of the answer's words than `r` does besides the reversal.
+    # A swapped role shares more with `r` ("the decoder reads the input" against "the encoder reads the
+    # input" and "the decoder writes the output").
+    def align(b: tuple[str, ...], skip: list[str]) -> float:  # words in common, cosine-style, exact words
+        common = sum(1 for x in set(a) if x not in skip and any(same_word(x, y) for y in b))
+        return common / math.sqrt(len(set(a)) * max(1, len(set(b))))
+
+    with_r = align(r.content, reversed_)
+    for other in refs:
+        if other.text == r.text or other.source.startswith("claim"):
+            continue
+        if all(any(same_word(w, y) for y in other.content) for w in reversed_) and align(other.content, []) > with_r:
+            return True
+    return False
+
+
 def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast: dict[str, int],
            contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None,
            whole: list[str] | tuple[str, ...] = ()) -> Verdict:
@@ -542,6 +583,8 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text, reaches)
         if flipped and len(set(a)) <= LIST_ITEM and len(whole) > len(a) and _both_sides(tuple(whole), r, contrast_sets):
             flipped = False
+        if flipped and _said_elsewhere(a, r, refs, contrast_sets):
+            continue
         if flipped and contrast_sets and not _flips(a, neg_a, r, [], shared, score, swap, negated_a, clause.text)[0]:
             flipped = _about_other_item(a, r, refs, contrast_sets, weight)
         if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
