@@ -253,7 +253,7 @@ def _numbers(aliases: tuple[str, ...], text: str) -> set[str]:
     """
     if not aliases:
         return written_numbers(text)
-    found = [{w for w in words(a) if has_digit(w)} for a in (aliases or (text,))]
+    found = [{w for w in words(a) if has_digit(w)} for a in aliases]
     return set.union(*found) if found and all(found) else set()
 
 

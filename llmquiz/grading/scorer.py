@@ -139,7 +139,7 @@ def _unsure(ev: Evidence, c: Combined, score: int) -> bool:
     - exactly one clause contradicts the model answer, not enough to call the answer wrong;
     - a clause resembles a misconception, not enough to call it made.
     """
-    if ev.empty or c.capped_by == "idk":
+    if ev.empty or ev.idk:
         return False
     if any(abs(c.raw - b) < 0.35 for b in (1.5, 3.5)):
         return True
@@ -155,7 +155,7 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
     """One sentence for the learner."""
     if ev.empty:
         return "No answer given; read the model answer and try again next time."
-    if c.capped_by == "idk":
+    if ev.idk:
         return "No answer yet; read the model answer and try again next time."
     if c.capped_by == "salad":
         return "You named terms without saying how they relate; explain the mechanism in sentences."
