@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from llmquiz.grading import lexicon
 from llmquiz.grading.match import same_word
 from llmquiz.grading.parse import Clause, Parsed
+from llmquiz.grading.subjects import moved, subject
 from llmquiz.grading.text import has_digit, stem, stems
 
 MIN_SHARED = 2  # content words two clauses must share to be about the same thing
@@ -48,6 +49,8 @@ class RefClause:
     negated: frozenset[str] = frozenset()  # content stems within a negation's reach
     near: frozenset[str] = frozenset()  # ... within a few words of it ("not much faster")
     explicit: int = 0  # negations spelled out ("not", "never"), without implicit ones ("avoids")
+    subject: tuple[str, str] = ("", "")  # (stem, word) of the named thing it opens on, if any
+    sentence: frozenset[str] = frozenset()  # stems of its whole sentence
 
 
 @dataclass
@@ -70,10 +73,13 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
 
     out: list[RefClause] = []
     for source, text in texts:
-        for c in parse(text).clauses():
-            for seg in segments(c):
-                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
-                                     _negated(seg, NEAR), explicit_negations(seg.text)))
+        for sent in parse(text).sentences:
+            whole = frozenset(stems(sent.text))
+            for c in sent.clauses:
+                for seg in segments(c):
+                    out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
+                                         _negated(seg, NEAR), explicit_negations(seg.text), subject(seg.text),
+                                         whole))
     return out
 
 
@@ -517,11 +523,22 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
           weight: dict[str, float] | None = None) -> list[Verdict]:
     """Judge every comma segment of every clause of `answer` against the reference and the claims."""
     contrast = {t: CONTRAST_KEYS + i for i, g in enumerate(contrast_sets) for t in g}
+    model = [r for r in refs if r.source == "answer"]
+
+    def align(a: tuple[str, ...], r: tuple[str, ...]) -> tuple[int, float]:
+        return _overlap(a, r, contrast, weight)
+
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
         for whole in sent.clauses:
             for clause in segments(whole):
-                out.append(_judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content))
+                v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content)
+                swap = moved(clause.text, clause.content, whole.text, model, align) \
+                    if v.status in ("agrees", "unaligned") else None
+                if swap is not None:
+                    v = Verdict(si, clause.text, "contradicts", swap[0].source, swap[1], parent=whole.text,
+                                score=align(tuple(clause.content), swap[0].content)[1])
+                out.append(v)
     return out
 
 

@@ -1,0 +1,106 @@
+"""Swapped subjects: what the model answer says of one thing, said of another.
+
+"An LLM estimates P(word | previous n-1 words) from counts" against a model answer where an n-gram
+model does that and an LLM learns dense representations. Every word of the predicate agrees, so a
+clause-by-clause check that looks for negations and opposite words sees nothing; the reversal is in
+whose predicate it is. The check is deliberately narrow, because paraphrases move words around freely:
+
+- both clauses open on a named subject (a noun after a determiner, or a term such as "GPT-2");
+- the answer's subject is the subject of another clause of the model answer;
+- the predicate (the clause without its subject) fits the other clause closely, starts with the words
+  that follow that clause's subject, and fits it clearly better than anything said of its own subject;
+- neither subject appears where the other is used (a clause naming both compares, it does not swap).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from llmquiz.grading.match import same_word
+from llmquiz.grading.text import stems
+
+if TYPE_CHECKING:
+    from llmquiz.grading.contradiction import RefClause
+
+SHARED = 3  # predicate words the answer clause shares with the clause it moved from
+ALIGN = 0.45  # ... and their cosine-style alignment
+MARGIN = 0.15  # how much better the predicate fits there than anywhere under its own subject
+LEAD = 2  # the predicate's first words, one of which must follow the other subject ("sets", "estimates")
+FOLLOW = 3  # ... within this many content words
+
+_DETERMINERS = frozenset(("a", "an", "the", "its", "their", "this", "these", "those"))
+_OPENERS = frozenset(("and", "while", "whereas", "but", "so"))  # joiners a clause may start with
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+
+
+def subject(text: str) -> tuple[str, str]:
+    """(stem, word) of the named thing a clause opens on, or ("", "") when it opens otherwise.
+
+    Named: a word after a determiner ("the input holds"), or a term written as one ("GPT-2", "LLaMA",
+    "n-gram"). A verb opening an instruction ("Cache K and V") or a number is not a subject.
+
+    Example:
+        >>> subject("and the system message sets the role")
+        ('system', 'system')
+    """
+    from llmquiz.grading.parse import is_function
+
+    ws = _WORD.findall(text)
+    for i, w in enumerate(ws[:4]):
+        low = w.lower()
+        if low in _DETERMINERS or (i == 0 and low in _OPENERS):
+            continue
+        if is_function(low) or w[0].isdigit():
+            return "", ""
+        named = (i > 0 and ws[i - 1].lower() in _DETERMINERS) or "-" in w or any(c.isdigit() for c in w) \
+            or sum(c.isupper() for c in w) > 1
+        st = stems(w)  # "GPT-2" is two stems; the first names it
+        return (st[0], w) if named and st else ("", "")
+    return "", ""
+
+
+def moved(text: str, content: Sequence[str], parent: str, refs: Sequence[RefClause],
+          align: Callable[[tuple[str, ...], tuple[str, ...]], tuple[int, float]]) -> tuple[RefClause, str] | None:
+    """The model-answer clause whose predicate the answer clause gives to another subject, and why.
+
+    `align(a, r)` returns the content words two clauses share and their alignment (0-1).
+    """
+    head, word = subject(text)
+    if not head:
+        return None
+    own = [r for r in refs if r.subject[0] == head]
+    if not own:
+        return None
+    body = _without(content, word)
+    best: tuple[float, int, RefClause] | None = None
+    for r in refs:
+        shared, score = align(body, _without(r.content, r.subject[1]))
+        if best is None or score > best[0]:
+            best = (score, shared, r)
+    if best is None:
+        return None
+    score, shared, r = best
+    other, other_word = r.subject
+    if not other or other == head or shared < SHARED or score < ALIGN:
+        return None
+    # The predicate starts where the other subject's predicate starts ("sets the role"), so the answer
+    # did not just reuse a few of its words in a different statement.
+    at = r.content.index(other) if other in r.content else -1
+    follows = _without(r.content[at + 1: at + 1 + FOLLOW + 1], other_word)[:FOLLOW] if at >= 0 else ()
+    if not any(same_word(x, y) for x in body[:LEAD] for y in follows):
+        return None
+    # A clause or sentence that names both things compares them; it does not swap them.
+    if any(same_word(head, y) for y in r.sentence) or any(same_word(other, y) for y in stems(parent or text)):
+        return None
+    fits_own = max(align(body, _without(o.content, word))[1] for o in own)
+    if fits_own > score - MARGIN:
+        return None
+    return r, f"'{word}' where the model answer says '{other_word}'"
+
+
+def _without(content: Sequence[str], word: str) -> tuple[str, ...]:
+    """`content` without the stems of its subject `word`: the predicate."""
+    skip = set(stems(word)) if word else set()
+    return tuple(s for s in content if s not in skip)

@@ -1,0 +1,74 @@
+"""Swapped subjects: every word of a predicate agrees, but it is said of the wrong thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmquiz.grading import Verdict, grade_rubric
+from llmquiz.grading.rubric import from_parts
+from llmquiz.grading.subjects import subject
+
+QUESTION = "What does an n-gram language model compute, and why does an LLM generalise better?"
+REFERENCE = ("An n-gram model estimates the probability of the next word from counts of the previous n-1 "
+             "words, so it is a lookup table that fails on histories it never saw. An LLM instead learns "
+             "dense representations of tokens and contexts, so similar contexts share statistical strength.")
+RUBRIC = from_parts(QUESTION, REFERENCE)
+
+
+
+@pytest.fixture(params=["hashing", "minilm"])
+def encoder(request: pytest.FixtureRequest):
+    """The check is lexical, so it must hold under either encoder."""
+    return request.getfixturevalue(request.param)
+
+
+PROMPT_Q = "What are the parts of a well-structured prompt?"
+PROMPT_REF = ("A system message sets the role and the tone of the assistant. The instruction says exactly "
+              "what to do, and the input holds the specific data to work on.")
+
+
+def test_predicates_given_to_the_other_model_are_wrong(encoder) -> None:
+    answer = ("An LLM estimates the probability of the next word from counts of the previous n-1 words, so "
+              "it is a lookup table that fails on histories it never saw. An n-gram model instead learns "
+              "dense representations of tokens and contexts, so similar contexts share statistical strength.")
+    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    assert g.verdict is Verdict.WRONG, g.details
+    whys = [c["why"] for c in g.details["contradictions"]]
+    assert "'LLM' where the model answer says 'n-gram'" in whys, whys
+
+
+def test_the_same_predicates_under_their_own_subjects_are_correct(encoder) -> None:
+    answer = ("An n-gram model estimates the next word's probability from counts of the previous n-1 words; "
+              "it is a lookup table that fails on unseen histories. An LLM learns dense representations, "
+              "so similar contexts share statistical strength.")
+    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    assert g.verdict is Verdict.CORRECT, g.details
+    assert not g.details["contradictions"]
+
+
+def test_a_clause_naming_both_subjects_compares_them(encoder) -> None:
+    answer = ("Unlike an LLM, an n-gram model estimates the probability of the next word from counts of the "
+              "previous n-1 words. The LLM learns dense representations, so similar contexts share strength.")
+    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    assert not g.details["contradictions"], g.details
+    assert g.verdict is Verdict.CORRECT
+
+
+def test_roles_swapped_inside_one_sentence(encoder) -> None:
+    answer = ("The input sets the role and the tone of the assistant, while the system message holds the "
+              "specific data to work on, and the instruction says what to do.")
+    g = grade_rubric(from_parts(PROMPT_Q, PROMPT_REF), answer, encoder=encoder)
+    assert len(g.details["contradictions"]) == 2, g.details
+    assert g.verdict is Verdict.WRONG
+
+
+@pytest.mark.parametrize(("clause", "expected"), [
+    ("and the system message sets the role", "system"),
+    ("GPT-2 ties them", "gpt"),  # "GPT-2" is two stems; the first names it
+    ("LLaMA keeps them separate", "llama"),
+    ("Cache K and V of past tokens", ""),  # an instruction opens on a verb
+    ("32 heads of 128", ""),  # a number is not a subject
+    ("it is a lookup table", ""),
+])
+def test_a_subject_is_a_named_thing_the_clause_opens_on(clause: str, expected: str) -> None:
+    assert subject(clause)[0] == expected
