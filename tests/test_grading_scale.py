@@ -50,3 +50,21 @@ def test_a_point_taken_from_the_model_answer_needs_only_its_digits(hashing) -> N
     assert exact("It splits the array into two halves and merges them.") == [set()]
     assert exact("Dropout zeroes 10% of the activations at random.") == [{"10%"}]
     assert exact("Unlimited number.") == [set()]
+
+
+def test_partial_credit_needs_a_clause_that_says_part_of_the_model_answer() -> None:
+    from llmquiz.grading.contradiction import Verdict as ClauseVerdict
+
+    rubric = from_parts("Why does the KV cache speed up decoding?",
+                        "Past keys and values never change, so each step computes only the newest token.",
+                        ["past keys and values never change", "each step computes only the newest token"])
+    # One key point's words named and the topic's closeness, but no clause says what the model answer
+    # says: fluent claims of its own, not half an answer.
+    ev = _evidence([1.0, 0.0], recall=0.12, similarity=0.3)
+    ev.clauses = [ClauseVerdict(0, "the GPU keeps finished replies for repeated prompts", "unaligned")]
+    unsupported = to_grade(rubric, ev)
+    assert unsupported.verdict is Verdict.WRONG and unsupported.details["capped_by"] == "unsupported"
+    assert unsupported.feedback.startswith("On topic, but none of your claims")
+    # The same evidence with one clause agreeing keeps its partial credit.
+    ev.clauses.append(ClauseVerdict(0, "past keys and values never change", "agrees", "answer"))
+    assert to_grade(rubric, ev).verdict is Verdict.PARTIAL

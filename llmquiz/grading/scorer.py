@@ -31,10 +31,12 @@ class Weights:
     misconception_cap: float = 1.0  # a misconception made with confidence
     salad_cap: float = 1.0  # the answer is mostly a list of terms
     off_topic_cap: float = 1.4  # nothing of the model answer in words or in meaning
+    unsupported_cap: float = 1.0  # partly right in meaning, yet no clause says what the model answer says
 
 
 WEIGHTS = Weights()
 ON_TOPIC = 0.5  # the least an answer on the card's topic scores: 1 after rounding
+PARTIAL_LOW, PARTIAL_HIGH = 1.5, 3.5  # raw scores that round to a partial verdict (2 or 3)
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -59,7 +61,7 @@ def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
     proportion to how much the answer says), and how much of the model answer it restates in meaning.
     Either can carry the answer (a terse answer has the words, a paraphrase the meaning), so they
     combine as 1 - (1 - coverage)(1 - closeness). Then the caps: idk, salad, contradictions,
-    misconceptions, off-topic.
+    misconceptions, off-topic, and partial credit with nothing of the model answer said.
     """
     credits, lex, sem = [], [], []
     for p in ev.points:
@@ -89,6 +91,11 @@ def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
         out.raw, out.capped_by = min(out.raw, w.salad_cap), "salad"
     elif closeness == 0 and out.lexical_coverage < 0.5 and out.raw > w.off_topic_cap:
         out.raw, out.capped_by = w.off_topic_cap, "off-topic"
+    # Partial credit is for part of the model answer said. An answer on its topic none of whose clauses
+    # says any of it (fluent claims of its own, a misconception the card does not list) is not half right:
+    # its closeness comes from the topic and the terms it names.
+    elif not ev.agreements and PARTIAL_LOW <= out.raw < PARTIAL_HIGH:
+        out.raw, out.capped_by = min(out.raw, w.unsupported_cap), "unsupported"
     # The bottom of the scale: 0 says nothing of the model answer, 1 is on its topic (closer to it than
     # a stranger's sentence is) but states none of it.
     if not out.capped_by and ev.similarity > 0:
@@ -141,7 +148,7 @@ def _unsure(ev: Evidence, c: Combined, score: int) -> bool:
     """
     if ev.empty or ev.idk:
         return False
-    if any(abs(c.raw - b) < 0.35 for b in (1.5, 3.5)):
+    if any(abs(c.raw - b) < 0.35 for b in (PARTIAL_LOW, PARTIAL_HIGH)):
         return True
     if c.closeness - c.lexical_coverage >= 0.6 and not c.capped_by:
         return True
@@ -162,6 +169,9 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
     if c.capped_by == "off-topic":
         key = _short(rubric.points[0].text) if rubric.points else "see the model answer"
         return f"This does not answer the question; the key idea is: {key}."
+    if c.capped_by == "unsupported":
+        key = _short(rubric.points[0].text) if rubric.points else "see the model answer"
+        return f"On topic, but none of your claims is one the model answer makes; the key idea is: {key}."
     if misconception is not None:
         corr = getattr(misconception, "correction", "") or "see the model answer"
         return f"That is a common misconception: {corr}"
