@@ -27,11 +27,15 @@ PROMPT_REF = ("A system message sets the role and the tone of the assistant. The
               "what to do, and the input holds the specific data to work on.")
 
 
+def _grade(answer: str, encoder, rubric=RUBRIC):
+    return grade_rubric(rubric, answer, encoder=encoder)
+
+
 def test_predicates_given_to_the_other_model_are_wrong(encoder) -> None:
     answer = ("An LLM estimates the probability of the next word from counts of the previous n-1 words, so "
               "it is a lookup table that fails on histories it never saw. An n-gram model instead learns "
               "dense representations of tokens and contexts, so similar contexts share statistical strength.")
-    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    g = _grade(answer, encoder)
     assert g.verdict is Verdict.WRONG, g.details
     whys = [c["why"] for c in g.details["contradictions"]]
     assert "'LLM' where the model answer says 'n-gram'" in whys, whys
@@ -41,7 +45,7 @@ def test_the_same_predicates_under_their_own_subjects_are_correct(encoder) -> No
     answer = ("An n-gram model estimates the next word's probability from counts of the previous n-1 words; "
               "it is a lookup table that fails on unseen histories. An LLM learns dense representations, "
               "so similar contexts share statistical strength.")
-    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    g = _grade(answer, encoder)
     assert g.verdict is Verdict.CORRECT, g.details
     assert not g.details["contradictions"]
 
@@ -49,7 +53,7 @@ def test_the_same_predicates_under_their_own_subjects_are_correct(encoder) -> No
 def test_a_clause_naming_both_subjects_compares_them(encoder) -> None:
     answer = ("Unlike an LLM, an n-gram model estimates the probability of the next word from counts of the "
               "previous n-1 words. The LLM learns dense representations, so similar contexts share strength.")
-    g = grade_rubric(RUBRIC, answer, encoder=encoder)
+    g = _grade(answer, encoder)
     assert not g.details["contradictions"], g.details
     assert g.verdict is Verdict.CORRECT
 
@@ -57,7 +61,7 @@ def test_a_clause_naming_both_subjects_compares_them(encoder) -> None:
 def test_roles_swapped_inside_one_sentence(encoder) -> None:
     answer = ("The input sets the role and the tone of the assistant, while the system message holds the "
               "specific data to work on, and the instruction says what to do.")
-    g = grade_rubric(from_parts(PROMPT_Q, PROMPT_REF), answer, encoder=encoder)
+    g = _grade(answer, encoder, from_parts(PROMPT_Q, PROMPT_REF))
     assert len(g.details["contradictions"]) == 2, g.details
     assert g.verdict is Verdict.WRONG
 

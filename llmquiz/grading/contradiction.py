@@ -536,8 +536,8 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
                 swap = moved(clause.text, clause.content, whole.text, model, align) \
                     if v.status in ("agrees", "unaligned") else None
                 if swap is not None:
-                    v = Verdict(si, clause.text, "contradicts", swap[0].source, swap[1], parent=whole.text,
-                                score=align(tuple(clause.content), swap[0].content)[1])
+                    ref, why, score = swap
+                    v = Verdict(si, clause.text, "contradicts", ref.source, why, parent=whole.text, score=score)
                 out.append(v)
     return out
 

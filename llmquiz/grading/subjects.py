@@ -62,8 +62,10 @@ def subject(text: str) -> tuple[str, str]:
 
 
 def moved(text: str, content: Sequence[str], parent: str, refs: Sequence[RefClause],
-          align: Callable[[tuple[str, ...], tuple[str, ...]], tuple[int, float]]) -> tuple[RefClause, str] | None:
-    """The model-answer clause whose predicate the answer clause gives to another subject, and why.
+          align: Callable[[tuple[str, ...], tuple[str, ...]], tuple[int, float]]
+          ) -> tuple[RefClause, str, float] | None:
+    """The model-answer clause whose predicate the answer clause gives to another subject, why, and how
+    closely the predicates align.
 
     `align(a, r)` returns the content words two clauses share and their alignment (0-1).
     """
@@ -97,7 +99,7 @@ def moved(text: str, content: Sequence[str], parent: str, refs: Sequence[RefClau
     fits_own = max(align(body, _without(o.content, word))[1] for o in own)
     if fits_own > score - MARGIN:
         return None
-    return r, f"'{word}' where the model answer says '{other_word}'"
+    return r, f"'{word}' where the model answer says '{other_word}'", score
 
 
 def _without(content: Sequence[str], word: str) -> tuple[str, ...]:
