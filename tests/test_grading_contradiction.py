@@ -193,3 +193,13 @@ def test_each_converse_use_of_a_relation_agrees(hashing) -> None:
     flipped = _contradictions(q, ref, "A binary tree in which every node is smaller than its left child and "
                               "greater than its right child.", hashing)
     assert flipped and "greater" in flipped[0]["why"], flipped
+
+
+def test_many_where_the_model_answer_says_few_is_a_reversal(hashing) -> None:
+    reference = "Rare tokens appear in few batches, so their embedding rows receive few updates."
+    flipped = _contradictions("Why are rare token embeddings poorly trained?", reference,
+                              "Rare tokens appear in many batches, so their rows receive many updates.", hashing)
+    assert flipped and "mani" in flipped[0]["why"]
+    same = _contradictions("Why are rare token embeddings poorly trained?", reference,
+                           "Rare tokens show up in few batches, so their rows get few updates.", hashing)
+    assert same == []

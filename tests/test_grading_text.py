@@ -54,3 +54,9 @@ def test_a_list_answers_a_question_that_asks_for_a_list():
     listing = "LoRA, QLoRA, prefix tuning, prompt tuning, adapters, IA3"
     assert is_salad(listing)
     assert not is_salad(listing, enumeration=True)
+
+
+def test_few_is_a_prefix_of_shot_only():
+    # "few updates" is a quantity and a noun; joined, it would hide the quantity from the opposites check.
+    assert stems("few shot") == stems("few-shot") == ["fewshot"]
+    assert stems("few updates") == ["few", "updat"]

@@ -85,6 +85,7 @@ _OPPOSITES: tuple[tuple[str, str], ...] = (
         "decrease shrink fall drop lower reduce cut diminish less fewer"
     ),
     ("most", "least fewest"),
+    ("many", "few"),
     ("higher high raise raises raised increase increases", "lower low reduce reduces cut"),
     ("larger large bigger big greater", "smaller small"),
     ("faster fast quicker quick speeds", "slower slow slows"),

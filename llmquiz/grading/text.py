@@ -73,8 +73,10 @@ _CLAUSE_BREAK = re.compile(
 )
 
 # Prefixes written as a word, a hyphen or nothing: "pre training" = "pre-training" = "pretraining".
-_PREFIXES = frozenset(("pre", "post", "multi", "self", "non", "sub", "cross", "fine", "few", "zero", "auto", "bi",
+_PREFIXES = frozenset(("pre", "post", "multi", "self", "non", "sub", "cross", "fine", "auto", "bi",
                        "semi", "mis", "un", "inter", "intra", "hyper", "meta", "mini", "micro", "macro"))
+# Quantities that are prefixes of one word only: "few shot" is "few-shot", "few updates" stays two words.
+_PREFIX_OF = {"few": ("shot", "shots")}
 # A hyphen between letters joins the parts: "in-context" = "incontext", "top-k" = "topk".
 _HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
@@ -172,7 +174,8 @@ def _merge_prefixes(words: list[str]) -> list[str]:
     i = 0
     while i < len(words):
         w = words[i]
-        if w in _PREFIXES and i + 1 < len(words) and words[i + 1].isalpha() and len(words[i + 1]) > 2:
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if (w in _PREFIXES and nxt.isalpha() and len(nxt) > 2) or nxt in _PREFIX_OF.get(w, ()):
             out.append(w + words[i + 1])
             i += 2
             continue
