@@ -203,3 +203,12 @@ def test_many_where_the_model_answer_says_few_is_a_reversal(hashing) -> None:
     same = _contradictions("Why are rare token embeddings poorly trained?", reference,
                            "Rare tokens show up in few batches, so their rows get few updates.", hashing)
     assert same == []
+
+
+def test_numbers_bound_to_each_others_words_are_a_reversal(hashing) -> None:
+    # Every number is one the model answer states, so a check for a different number sees nothing.
+    q = "How many parameters do MoE models have in total and active per token?"
+    ref = "Mixtral 8x7B has 46.7B parameters in total and about 12.9B active per token."
+    swapped = _contradictions(q, ref, "Mixtral 8x7B has 12.9B parameters in total and 46.7B active per token.", hashing)
+    assert swapped and "12.9b parameter where the model answer says 46.7b" in swapped[0]["why"]
+    assert _contradictions(q, ref, "Mixtral 8x7B: 46.7B parameters in total, 12.9B active per token.", hashing) == []

@@ -13,6 +13,7 @@ the misconception.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -273,6 +274,29 @@ def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
     return out
 
 
+def _bound_numbers(stems_: tuple[str, ...]) -> dict[str, str]:
+    """{word: number} for each number followed directly by a word ("46.7b total"); a word that follows
+    two different numbers is left out (it binds neither)."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for x, y in itertools.pairwise(stems_):
+        if has_digit(x) and not has_digit(y):
+            if out.get(y, x) != x:
+                clash.add(y)
+            out[y] = x
+    return {w: n for w, n in out.items() if w not in clash}
+
+
+def _numbers_rebound(a: tuple[str, ...], r: tuple[str, ...]) -> str:
+    """Why the answer binds numbers the model answer states to each other's words, or ""."""
+    ba, br = _bound_numbers(a), _bound_numbers(r)
+    for w, x in ba.items():
+        y = br.get(w)
+        if y is not None and y != x and y in a and x in r:
+            return f"{x} {w} where the model answer says {y} {w}"
+    return ""
+
+
 def _sequence(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str, int]]) -> list[int]:
     """The sides of pair `pid` in the order a clause uses them."""
     out = []
@@ -345,6 +369,12 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
+    # The same numbers bound to each other's words: "12.9B total, 46.7B active" against "46.7B total,
+    # 12.9B active". Each number alone is one the model answer states, so the rule above misses it.
+    rebound = _numbers_rebound(a, r.content) if shared >= NUMBER_SHARED else ""
+    if rebound:
+        directions += 1
+        why = why or rebound
     roles = _roles_swapped(a_text, r.text) if a_text else None
     if roles:
         directions += 1
