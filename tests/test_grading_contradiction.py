@@ -212,3 +212,11 @@ def test_numbers_bound_to_each_others_words_are_a_reversal(hashing) -> None:
     swapped = _contradictions(q, ref, "Mixtral 8x7B has 12.9B parameters in total and 46.7B active per token.", hashing)
     assert swapped and "12.9b parameter where the model answer says 46.7b" in swapped[0]["why"]
     assert _contradictions(q, ref, "Mixtral 8x7B: 46.7B parameters in total, 12.9B active per token.", hashing) == []
+
+
+def test_a_rounded_number_is_not_a_different_number(hashing) -> None:
+    q = "How many parameters does Mixtral have in total?"
+    ref = "Mixtral has about 46.7B parameters in total across all of its experts."
+    said = "Mixtral has roughly {} parameters in total across all of its experts."
+    assert _contradictions(q, ref, said.format("47B"), hashing) == []
+    assert _contradictions(q, ref, said.format("56B"), hashing)

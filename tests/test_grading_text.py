@@ -60,3 +60,15 @@ def test_few_is_a_prefix_of_shot_only():
     # "few updates" is a quantity and a noun; joined, it would hide the quantity from the opposites check.
     assert stems("few shot") == stems("few-shot") == ["fewshot"]
     assert stems("few updates") == ["few", "updat"]
+
+
+@pytest.mark.parametrize(("exact", "said", "same"), [
+    ("46.7b", "47b", True), ("12.9b", "13b", True), ("0.125", "0.13", True),
+    ("1.5x", "2x", False),  # rounds, but a third off: a different claim
+    ("12.9b", "13", False),  # the unit is part of the number
+    ("8", "9", False), ("47b", "46.7b", False),  # more digits than the model answer is not rounding
+])
+def test_a_rounded_number_states_the_exact_one(exact, said, same):
+    from llmquiz.grading.match import same_word
+
+    assert same_word(exact, said) is same

@@ -365,8 +365,9 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # A different number where the model answer states one: "1 token per parameter" vs "20".
     na = {x for x in a if has_digit(x)}
     nr = {x for x in r.content if has_digit(x)}
-    if (na and nr and not na & nr and shared >= NUMBER_SHARED and score >= NUMBER_ALIGN
-            and _number_contexts(a) & _number_contexts(r.content)):
+    # A number rounded from the model answer's ("47B" for 46.7B) is the same number.
+    if (na and nr and not any(same_word(y, x) for x in na for y in nr) and shared >= NUMBER_SHARED
+            and score >= NUMBER_ALIGN and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
     # The same numbers bound to each other's words: "12.9B total, 46.7B active" against "46.7B total,

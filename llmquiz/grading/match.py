@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from llmquiz.grading import lexicon
 from llmquiz.grading.parse import SKIPPABLE, Sentence, Tok, is_function
-from llmquiz.grading.text import close, fold, has_digit, raw_words, stem
+from llmquiz.grading.text import close, fold, has_digit, raw_words, rounds_to, stem
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def same_word(alias_stem: str, answer_stem: str) -> bool:
     if alias_stem == answer_stem:
         return True
     if has_digit(alias_stem) or has_digit(answer_stem):
-        return False
+        return rounds_to(alias_stem, answer_stem)
     if answer_stem in lexicon.opposites().get(alias_stem, ()):
         return False
     # An alias written as a stem fragment ("saturat", "hallucinat") covers every longer form.

@@ -228,6 +228,31 @@ def has_digit(word: str) -> bool:
     return any(c.isdigit() for c in word)
 
 
+_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?([a-z%]*)")
+ROUNDING = 0.05  # a rounded number stays within this share of the exact one: "47B" for 46.7B, not "2x" for 1.5x
+
+
+def rounds_to(exact: str, said: str) -> bool:
+    """Whether the number `said` is `exact` rounded to fewer decimals, with the same unit ("13b", "12.9b").
+
+    Example:
+        >>> rounds_to("46.7b", "47b"), rounds_to("12.9b", "13b"), rounds_to("1.5x", "2x"), rounds_to("8", "9")
+        (True, True, False, False)
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    e, s = _NUMBER.fullmatch(exact), _NUMBER.fullmatch(said)
+    if not e or not s or e.group(3) != s.group(3):
+        return False
+    places = len(s.group(2) or "")
+    if len(e.group(2) or "") <= places:
+        return False
+    x = Decimal(f"{e.group(1)}.{e.group(2)}")
+    y = Decimal(f"{s.group(1)}.{s.group(2)}" if s.group(2) else s.group(1))
+    rounded = x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return rounded == y and abs(y - x) <= Decimal(str(ROUNDING)) * x
+
+
 def max_typos(word: str) -> int:
     """Edits tolerated for a word of this length: none for short words and never for numbers."""
     if has_digit(word) or len(word) <= 4:
