@@ -220,3 +220,18 @@ def test_a_rounded_number_is_not_a_different_number(hashing) -> None:
     said = "Mixtral has roughly {} parameters in total across all of its experts."
     assert _contradictions(q, ref, said.format("47B"), hashing) == []
     assert _contradictions(q, ref, said.format("56B"), hashing)
+
+
+@pytest.mark.parametrize(("reference", "reversed_"), [
+    ("Sinusoidal position encodings are fixed functions of the token position.",
+     "Sinusoidal position encodings are learned functions of the token position."),
+    ("Prefill is compute-bound because it processes the whole prompt in parallel.",
+     "Prefill is memory-bound because it processes the whole prompt in parallel."),
+    ("Self-attention cost grows quadratically with the sequence length.",
+     "Self-attention cost grows linearly with the sequence length."),
+    ("Most modern transformers use pre-norm residual blocks for stable training.",
+     "Most modern transformers use post-norm residual blocks for stable training."),
+])
+def test_opposites_of_the_field_reverse_the_answer(reference: str, reversed_: str, hashing) -> None:
+    assert _contradictions("Explain this.", reference, reversed_, hashing)
+    assert not _contradictions("Explain this.", reference, reference, hashing)

@@ -76,3 +76,27 @@ def test_roles_swapped_inside_one_sentence(encoder) -> None:
 ])
 def test_a_subject_is_a_named_thing_the_clause_opens_on(clause: str, expected: str) -> None:
     assert subject(clause)[0] == expected
+
+
+GB_Q = "Compare GPT and BERT on training and typical use."
+GB_REF = ("GPT is decoder-only, trained with causal next-token prediction, and generates text freely. "
+          "BERT is encoder-only, trained with masked language modelling, and is cheap for classification.")
+GB_RUBRIC = from_parts(GB_Q, GB_REF)
+
+
+def test_a_predicate_after_a_comma_belongs_to_its_clauses_subject(encoder) -> None:
+    # "trained with causal next-token prediction" names no subject of its own; it says more of BERT here.
+    answer = ("BERT is the decoder-only one, trained with causal next-token prediction, and generates text. "
+              "GPT is encoder-only and trained with masked language modelling, cheap for classification.")
+    g = _grade(answer, encoder, GB_RUBRIC)
+    assert g.verdict is Verdict.WRONG, g.details
+    whys = [c["why"] for c in g.details["contradictions"]]
+    assert "'BERT' where the model answer says 'GPT'" in whys, whys
+
+
+def test_the_same_comma_predicates_under_their_own_subjects_are_correct(encoder) -> None:
+    answer = ("GPT is the decoder-only one, trained with causal next-token prediction, and generates text. "
+              "BERT is encoder-only and trained with masked language modelling, cheap for classification.")
+    g = _grade(answer, encoder, GB_RUBRIC)
+    assert not g.details["contradictions"], g.details
+    assert g.verdict is Verdict.CORRECT

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from llmquiz.grading import lexicon
 from llmquiz.grading.match import same_word
-from llmquiz.grading.parse import Clause, Parsed
+from llmquiz.grading.parse import Clause, Parsed, is_function
 from llmquiz.grading.subjects import moved, subject
-from llmquiz.grading.text import has_digit, stem, stems
+from llmquiz.grading.text import has_digit, stem, stems, words
 
 MIN_SHARED = 2  # content words two clauses must share to be about the same thing
 MIN_ALIGN = 0.25  # and their cosine-style overlap (words common on the card weigh less)
@@ -52,6 +52,7 @@ class RefClause:
     explicit: int = 0  # negations spelled out ("not", "never"), without implicit ones ("avoids")
     subject: tuple[str, str] = ("", "")  # (stem, word) of the named thing it opens on, if any
     sentence: frozenset[str] = frozenset()  # stems of its whole sentence
+    inherited: bool = False  # its subject is its clause's or the previous clause's, not in its own words
 
 
 @dataclass
@@ -76,18 +77,42 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
     for source, text in texts:
         for sent in parse(text).sentences:
             whole = frozenset(stems(sent.text))
-            for c in sent.clauses:
-                for seg in segments(c):
-                    out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
-                                         _negated(seg, NEAR), explicit_negations(seg.text), subject(seg.text),
-                                         whole))
+            for _, seg, subj, inherited in with_subjects(sent.clauses):
+                out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
+                                     _negated(seg, NEAR), explicit_negations(seg.text), subj, whole, inherited))
+    return out
+
+
+_PRONOUN = re.compile(r"\s*(?:(?:and|but|so|while|whereas),?\s+)?(?:it|they)\b", re.IGNORECASE)
+
+
+def with_subjects(clauses: list[Clause]) -> list[tuple[Clause, Clause, tuple[str, str], bool]]:
+    """Each comma segment of a sentence's clauses (after its clause) with its subject, and whether it
+    inherits it: a segment
+    after the first of its clause ("BERT is encoder-only, trained with masked LM") has its clause's, and
+    a clause opening on "it" or "they" the previous clause's ("...; it needs fine-tuning")."""
+    out: list[tuple[Clause, Clause, tuple[str, str], bool]] = []
+    previous = ("", "")
+    for c in clauses:
+        segs = segments(c)
+        lead = subject(segs[0].text) if segs else ("", "")
+        inherited_lead = not lead[0] and bool(_PRONOUN.match(c.text)) and bool(previous[0])
+        if inherited_lead:
+            lead = previous
+        for k, seg in enumerate(segs):
+            own = subject(seg.text)
+            # "..., at a learning rate of 1e-5" qualifies; "..., trained with MLM" says more of the subject.
+            if own[0] or not lead[0] or (k > 0 and is_function((words(seg.text) or [''])[0])):
+                out.append((c, seg, own, False))
+            else:
+                out.append((c, seg, lead, k > 0 or inherited_lead))
+        previous = lead if lead[0] else previous
     return out
 
 
 def segments(clause: Clause) -> list[Clause]:
     """A clause cut at its commas, each piece holding at least two content words (short ones merge on)."""
     from llmquiz.grading.parse import content_stems, negation_count
-    from llmquiz.grading.text import words
 
     pieces = [p.strip() for p in clause.text.split(",")]
     out: list[Clause] = []
@@ -123,14 +148,12 @@ def _negations(clause: Clause) -> int:
 def explicit_negations(text: str) -> int:
     """Negations spelled out in `text` ("not", "never", "without"), not implied by a verb ("avoids")."""
     from llmquiz.grading.parse import explicit_negation_count
-    from llmquiz.grading.text import words
 
     return explicit_negation_count(words(text))
 
 
 def _negated(clause: Clause, window: int | None = None) -> frozenset[str]:
     from llmquiz.grading.parse import negated_stems
-    from llmquiz.grading.text import words
 
     return negated_stems(words(clause.text), clause.stems, window) \
         if len(words(clause.text)) == len(clause.stems) else frozenset(clause.content)
@@ -173,7 +196,7 @@ _NEGATING_PREFIXES = ("un", "in", "im", "non", "dis", "ir", "il")
 # Hyphens are joined, so these compounds would read as negations ("in-context" against "context").
 _NOT_NEGATED = frozenset(stem(w) for w in ("incontext", "inplace", "inmemory", "inline", "input", "inbound",
                                              "income", "index", "inside", "inset", "intext", "infield"))
-_PREFIX_PAIRS = (("over", "under"),)
+_PREFIX_PAIRS = (("over", "under"), ("pre", "post"))
 
 
 def _prefix_side(st: str, others: tuple[str, ...]) -> tuple[str, int] | None:
@@ -276,7 +299,8 @@ def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
 
 def _bound_numbers(stems_: tuple[str, ...]) -> dict[str, str]:
     """{word: number} for each number followed directly by a word ("46.7b total"); a word that follows
-    two different numbers is left out (it binds neither)."""
+    two different numbers is left out (it binds neither). The word before a number binds it too loosely
+    ("embeddings to 2-D") to count."""
     out: dict[str, str] = {}
     clash: set[str] = set()
     for x, y in itertools.pairwise(stems_):
@@ -287,12 +311,13 @@ def _bound_numbers(stems_: tuple[str, ...]) -> dict[str, str]:
     return {w: n for w, n in out.items() if w not in clash}
 
 
-def _numbers_rebound(a: tuple[str, ...], r: tuple[str, ...]) -> str:
-    """Why the answer binds numbers the model answer states to each other's words, or ""."""
+def _numbers_rebound(a: tuple[str, ...], r: tuple[str, ...], sentence: frozenset[str] = frozenset()) -> str:
+    """Why the answer binds numbers the model answer states (in `r` or its `sentence`) to each other's
+    words, or ""."""
     ba, br = _bound_numbers(a), _bound_numbers(r)
     for w, x in ba.items():
-        y = br.get(w)
-        if y is not None and y != x and y in a and x in r:
+        y = next((n for v, n in br.items() if same_word(v, w)), None)
+        if y is not None and y != x and y in a and (x in r or x in sentence):
             return f"{x} {w} where the model answer says {y} {w}"
     return ""
 
@@ -372,7 +397,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
     # The same numbers bound to each other's words: "12.9B total, 46.7B active" against "46.7B total,
     # 12.9B active". Each number alone is one the model answer states, so the rule above misses it.
-    rebound = _numbers_rebound(a, r.content) if shared >= NUMBER_SHARED else ""
+    rebound = _numbers_rebound(a, r.content, r.sentence) if shared >= NUMBER_SHARED else ""
     if rebound:
         directions += 1
         why = why or rebound
@@ -450,7 +475,6 @@ ROLE_GAP = 3  # words at most between the two things and the relation word
 def _roles(text: str) -> dict[tuple[str, str], str]:
     """(first, second) content stems joined by a one-way relation word, and the words as written."""
     from llmquiz.grading.parse import is_content
-    from llmquiz.grading.text import words
 
     ws = words(text)
     sts = [stem(w) for w in ws]
@@ -561,15 +585,14 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
 
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
-        for whole in sent.clauses:
-            for clause in segments(whole):
-                v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content)
-                swap = moved(clause.text, clause.content, whole.text, model, align) \
-                    if v.status in ("agrees", "unaligned") else None
-                if swap is not None:
-                    ref, why, score = swap
-                    v = Verdict(si, clause.text, "contradicts", ref.source, why, parent=whole.text, score=score)
-                out.append(v)
+        for whole, clause, subj, inherited in with_subjects(sent.clauses):
+            v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content)
+            swap = moved(clause.text, clause.content, whole.text, model, align, subj if inherited else None) \
+                if v.status in ("agrees", "unaligned") else None
+            if swap is not None:
+                ref, why, score = swap
+                v = Verdict(si, clause.text, "contradicts", ref.source, why, parent=whole.text, score=score)
+            out.append(v)
     return out
 
 

@@ -86,6 +86,11 @@ _OPPOSITES: tuple[tuple[str, str], ...] = (
     ),
     ("most", "least fewest"),
     ("many", "few"),
+    ("learned learnable", "fixed handcrafted"),  # not "trainable": it stems to "train"
+    ("computebound", "memorybound bandwidthbound"),
+    ("quadratic quadratically", "linear linearly"),
+    ("clean", "noisy dirty unclean corrupted"),
+    ("absolute", "relative"),
     ("higher high raise raises raised increase increases", "lower low reduce reduces cut"),
     ("larger large bigger big greater", "smaller small"),
     ("faster fast quicker quick speeds", "slower slow slows"),

@@ -62,14 +62,15 @@ def subject(text: str) -> tuple[str, str]:
 
 
 def moved(text: str, content: Sequence[str], parent: str, refs: Sequence[RefClause],
-          align: Callable[[tuple[str, ...], tuple[str, ...]], tuple[int, float]]
-          ) -> tuple[RefClause, str, float] | None:
+          align: Callable[[tuple[str, ...], tuple[str, ...]], tuple[int, float]],
+          inherited: tuple[str, str] | None = None) -> tuple[RefClause, str, float] | None:
     """The model-answer clause whose predicate the answer clause gives to another subject, why, and how
     closely the predicates align.
 
-    `align(a, r)` returns the content words two clauses share and their alignment (0-1).
+    `align(a, r)` returns the content words two clauses share and their alignment (0-1). `inherited` is
+    the subject of a segment that does not name its own ("GPT is encoder-only, trained with MLM").
     """
-    head, word = subject(text)
+    head, word = inherited or subject(text)
     if not head:
         return None
     own = [r for r in refs if r.subject[0] == head]
@@ -89,8 +90,9 @@ def moved(text: str, content: Sequence[str], parent: str, refs: Sequence[RefClau
         return None
     # The predicate starts where the other subject's predicate starts ("sets the role"), so the answer
     # did not just reuse a few of its words in a different statement.
-    at = r.content.index(other) if other in r.content else -1
-    follows = _without(r.content[at + 1: at + 1 + FOLLOW + 1], other_word)[:FOLLOW] if at >= 0 else ()
+    # A segment whose subject is its clause's starts its predicate at its first word.
+    at = -1 if r.inherited else r.content.index(other) if other in r.content else None
+    follows = _without(r.content[at + 1: at + 1 + FOLLOW + 1], other_word)[:FOLLOW] if at is not None else ()
     if not any(same_word(x, y) for x in body[:LEAD] for y in follows):
         return None
     # A clause or sentence that names both things compares them; it does not swap them.
