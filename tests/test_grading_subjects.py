@@ -100,3 +100,55 @@ def test_the_same_comma_predicates_under_their_own_subjects_are_correct(encoder)
     g = _grade(answer, encoder, GB_RUBRIC)
     assert not g.details["contradictions"], g.details
     assert g.verdict is Verdict.CORRECT
+
+
+HP_Q = "What is the difference between a hyperparameter and a learned parameter?"
+HP_REF = ("Learned parameters, such as attention weight matrices, embeddings and layer-norm scales, are set by "
+          "the optimiser through gradient descent on the training data. Hyperparameters are choices the "
+          "engineer fixes before training, such as learning rate, batch size or number of layers; the "
+          "optimiser never updates them. The parameters hold what the model knows, and the hyperparameters "
+          "shape how it is built.")
+HP_RUBRIC = from_parts(HP_Q, HP_REF)
+
+
+def test_a_sentence_about_one_asked_thing_in_the_others_words_is_a_swap(encoder) -> None:
+    answer = ("Hyperparameters are the attention weight matrices, embeddings and layer-norm scales, set by "
+              "gradient descent on the data. Learned parameters are what the engineer fixes before training: "
+              "learning rate, batch size and the number of layers.")
+    g = _grade(answer, encoder, HP_RUBRIC)
+    assert g.verdict is Verdict.WRONG, g.details
+    whys = [c["why"] for c in g.details["contradictions"]]
+    assert "'Hyperparameters' given what the model answer says of 'parameters'" in whys, whys
+
+
+def test_each_asked_thing_in_its_own_words_is_no_swap(encoder) -> None:
+    answer = ("Learned parameters are the attention weight matrices, embeddings and layer-norm scales, set by "
+              "gradient descent on the data. Hyperparameters are what the engineer fixes before training: "
+              "learning rate, batch size and the number of layers.")
+    g = _grade(answer, encoder, HP_RUBRIC)
+    assert not g.details["contradictions"], g.details
+    assert g.verdict is Verdict.CORRECT
+
+
+def test_a_term_glossed_in_brackets_is_one_thing() -> None:
+    from llmquiz.grading.contradiction import ref_clauses
+    from llmquiz.grading.subjects import terms
+
+    ref = ("An autoregressive model predicts each next token from the left context only. So GPT-style models "
+           "suit generation, and a masked model suits classification.")
+    q = "Autoregressive (GPT-style) vs masked (BERT-style) language models: what is the core difference?"
+    assert "gptstyl" not in terms(ref_clauses([("answer", ref)]), q)
+    assert {"autoregress", "mask"} <= set(terms(ref_clauses([("answer", ref)]), q))
+
+
+def test_a_sentence_opening_word_before_is_or_are_is_a_subject() -> None:
+    assert subject("Hyperparameters are choices the engineer fixes")[1] == "Hyperparameters"
+    assert subject("Cache the keys and values") == ("", "")
+
+
+def test_they_after_a_semicolon_continues_the_subject_before_it() -> None:
+    from llmquiz.grading.contradiction import ref_clauses
+
+    refs = ref_clauses([("answer", "Encoder-only models read the input both ways; they suit classification.")])
+    assert [r.subject[1] for r in refs] == ["Encoder-only", "Encoder-only"]
+    assert [r.inherited for r in refs] == [False, True]

@@ -10,12 +10,17 @@ whose predicate it is. The check is deliberately narrow, because paraphrases mov
 - the predicate (the clause without its subject) fits the other clause closely, starts with the words
   that follow that clause's subject, and fits it clearly better than anything said of its own subject;
 - neither subject appears where the other is used (a clause naming both compares, it does not swap).
+
+A second check works by sentence, for the things the question asks about ("hyperparameter and learned
+parameter", "encoder-only, decoder-only"): an answer sentence about one of them that says what the
+model answer says only of another (`swapped_terms`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from llmquiz.grading.match import same_word
@@ -31,6 +36,7 @@ LEAD = 2  # the predicate's first words, one of which must follow the other subj
 FOLLOW = 3  # ... within this many content words
 
 _DETERMINERS = frozenset(("a", "an", "the", "its", "their", "this", "these", "those"))
+_COPULAS = frozenset(("is", "are", "was", "were", "has", "have"))  # "Hyperparameters are ...": a subject
 _OPENERS = frozenset(("and", "while", "whereas", "but", "so"))  # joiners a clause may start with
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
@@ -55,7 +61,7 @@ def subject(text: str) -> tuple[str, str]:
         if is_function(low) or w[0].isdigit():
             return "", ""
         named = (i > 0 and ws[i - 1].lower() in _DETERMINERS) or "-" in w or any(c.isdigit() for c in w) \
-            or sum(c.isupper() for c in w) > 1
+            or sum(c.isupper() for c in w) > 1 or (i + 1 < len(ws) and ws[i + 1].lower() in _COPULAS)
         st = stems(w)  # "GPT-2" is two stems; the first names it
         return (st[0], w) if named and st else ("", "")
     return "", ""
@@ -108,3 +114,75 @@ def _without(content: Sequence[str], word: str) -> tuple[str, ...]:
     """`content` without the stems of its subject `word`: the predicate."""
     skip = set(stems(word)) if word else set()
     return tuple(s for s in content if s not in skip)
+
+
+MIN_OTHER = 3  # words only the other term's sentences use, that an answer sentence must state
+OTHER_SHARE = 0.4  # ... making up at least this share of its words
+_GLOSS = re.compile(r"([A-Za-z][\w\-]*)\s*\(([^)]*)\)")  # "autoregressive (GPT-style)"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A thing the question asks about and the model answer makes statements of."""
+
+    word: str  # as the model answer writes it
+    sentences: tuple[frozenset[str], ...]  # content stems of each model-answer sentence about it
+
+
+def terms(refs: Sequence[RefClause], question: str) -> dict[str, Term]:
+    """The question's terms that are subjects of model-answer clauses, by stem, with their sentences.
+
+    A sentence is about a term when it names it or one of its clauses has it as subject ("...; they
+    power chat assistants"). A term the question glosses in brackets ("autoregressive (GPT-style)") is
+    one thing: the gloss is not a second term.
+    """
+    asked = set(stems(question))
+    for name, gloss in _GLOSS.findall(question):
+        asked -= set(stems(gloss)) - set(stems(name))
+    words: dict[frozenset[str], set[str]] = {}
+    about: dict[frozenset[str], set[str]] = {}
+    named: dict[str, str] = {}
+    for r in refs:
+        words.setdefault(r.sentence, set()).update(r.content)
+        about.setdefault(r.sentence, set()).add(r.subject[0])
+        if r.subject[0] and not r.inherited and any(same_word(r.subject[0], q) for q in asked):
+            named.setdefault(*r.subject)
+    out: dict[str, Term] = {}
+    for st, word in named.items():
+        sents = tuple(frozenset(ws | {st}) for key, ws in words.items()
+                      if st in about[key] or any(same_word(st, x) for x in key))
+        if sents:
+            out[st] = Term(word, sents)
+    return out
+
+
+def swapped_terms(sentence: Sequence[str], known: dict[str, Term]) -> str:
+    """Why an answer sentence (its content stems) says of one term what the model answer says only of
+    another, or "".
+
+    The sentence names one term and no other. Its words are compared with the words that only the
+    model-answer sentences about each term use (sentences naming both are left out): it swaps the terms
+    when it states at least MIN_OTHER of the other term's words, three times as many as of its own
+    (counted from one), making up OTHER_SHARE of what it says. "Hyperparameters are the attention
+    matrices and embeddings, set by gradient descent" against a model answer that says that of learned
+    parameters.
+    """
+    said = set(sentence)
+    named = [t for t in known if any(same_word(t, x) for x in said)]
+    if len(named) != 1:  # several terms: a list or a comparison, not a swap
+        return ""
+    x = named[0]
+    rest = said - set(known)
+    for y in known:
+        if y == x:
+            continue
+        only_x = [s for s in known[x].sentences if not any(same_word(y, w) for w in s)]
+        only_y = [s for s in known[y].sentences if not any(same_word(x, w) for w in s)]
+        if not only_x or not only_y:
+            continue
+        cx, cy = set().union(*only_x) - set(known), set().union(*only_y) - set(known)
+        # Exact words: a stem fragment ("layer" in "layernorm") would count for both sides.
+        own, other = len(rest & (cx - cy)), len(rest & (cy - cx))
+        if other >= MIN_OTHER * (own + 1) and other >= OTHER_SHARE * len(rest):
+            return f"'{known[x].word}' given what the model answer says of '{known[y].word}'"
+    return ""
