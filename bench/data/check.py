@@ -46,8 +46,8 @@ def check_row(row: dict, where: str) -> list[str]:
         if not isinstance(row[f], str) or not row[f].strip():
             errs.append(f"{where}: {f} must be a non-empty string")
     n_sent = len(SENTENCE.split(row["reference"].strip()))
-    if not 2 <= n_sent <= 5:
-        errs.append(f"{where}: reference has {n_sent} sentences (want 2-5)")
+    if not 2 <= n_sent <= 6:
+        errs.append(f"{where}: reference has {n_sent} sentences (want 2-6)")
     score = row["expert_score"]
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 5:
         errs.append(f"{where}: expert_score must be an integer 0-5")
@@ -61,9 +61,9 @@ def check_row(row: dict, where: str) -> list[str]:
             aliases = kp.get("aliases") if isinstance(kp, dict) else None
             if not isinstance(kp, dict) or not isinstance(kp.get("point"), str) or not kp["point"].strip():
                 errs.append(f"{where}: key_points[{i}] needs a non-empty 'point'")
-            if not isinstance(aliases, list) or not 3 <= len(aliases) <= 6 or \
+            if not isinstance(aliases, list) or not 3 <= len(aliases) <= 8 or \
                     not all(isinstance(a, str) and a.strip() for a in aliases):
-                errs.append(f"{where}: key_points[{i}] needs 3-6 non-empty aliases")
+                errs.append(f"{where}: key_points[{i}] needs 3-8 non-empty aliases")
     mcs = row["misconceptions"]
     if not isinstance(mcs, list) or not 1 <= len(mcs) <= 3 or \
             not all(isinstance(m, dict) and m.get("claim") and m.get("correction") for m in mcs):
