@@ -56,6 +56,14 @@ def test_a_bag_of_the_right_keywords_earns_nothing(hashing):
     assert "relate" in g.feedback
 
 
+def test_keywords_written_as_one_word_sentences_earn_nothing(hashing):
+    bag = "Variance d_k. Saturation. Vanishing gradient. Unit variance. Stable training."
+    assert grade_by_coverage(SCALING, bag).verdict is Verdict.CORRECT  # the naive grader is fooled
+    g = grade(SCALING, bag, encoder=hashing)
+    assert g.verdict is Verdict.WRONG, g.details
+    assert not g.found
+
+
 def test_a_comma_list_of_terms_inside_an_answer_earns_nothing_for_those_terms(hashing):
     answer = "It is about the softmax. Variance, d_k, saturation, vanishing gradients, unit variance, stability."
     g = grade(SCALING, answer, encoder=hashing)

@@ -72,3 +72,16 @@ def test_a_rounded_number_states_the_exact_one(exact, said, same):
     from llmquiz.grading.match import same_word
 
     assert same_word(exact, said) is same
+
+
+@pytest.mark.parametrize(("answer", "listed"), [
+    ("Latency. Caching. nprobe. Re-ranker. Streaming. Smaller model.", True),
+    ("Continued pre-training; domain corpus; BloombergGPT; next-token prediction; SFT; LoRA.", True),
+    ("Use RAG. Cache prompts. Stream tokens. Batch requests. Quantize weights.", False),  # instructions
+    ("Cache the prompt. It saves latency. Stream tokens. Batch. Quantize.", False),  # no run of five
+])
+def test_terms_written_as_sentences_are_a_list(answer: str, listed: bool) -> None:
+    from llmquiz.grading.salad import fragment_runs
+
+    assert bool(fragment_runs(sentences(answer))) is listed
+    assert fragment_runs(sentences(answer), enumeration=True) == set()  # a list answers "name the ..."

@@ -15,7 +15,7 @@ from llmquiz.grading.contradiction import Verdict, check
 from llmquiz.grading.match import Hit, find_alias, same_word, term_share
 from llmquiz.grading.parse import Parsed, parse
 from llmquiz.grading.profile import Encoder, Profile
-from llmquiz.grading.salad import is_bare, is_salad
+from llmquiz.grading.salad import fragment_runs, is_bare, is_salad
 from llmquiz.grading.text import MAX_CHARS, fold, has_digit
 
 MAX_ENCODED = 24  # answer clauses sent to the encoder
@@ -143,6 +143,8 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     enum = rubric.enumeration
     for s in parsed.sentences:
         s.salad = is_salad(s.text, enum)
+    for i in fragment_runs([s.text for s in parsed.sentences], enum):
+        parsed.sentences[i].salad = True
     ev.bare = is_bare(answer, enum)
     if ev.bare:
         for s in parsed.sentences:

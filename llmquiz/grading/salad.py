@@ -209,3 +209,31 @@ def is_bare(text: str, enumeration: bool = False) -> bool:
             or not 3 <= st.content <= 12:
         return False
     return not (enumeration and st.items >= 3)
+
+
+def _fragment(sentence: str) -> bool:
+    """A sentence that is a bare term or two ("Caching.", "Confidence scores."): no structure, no verb,
+    and not an instruction ("Cache prompts.", whose first word is a verb)."""
+    st = salad_stats(sentence)
+    words = _SALAD_TOKEN.findall(fold(sentence))
+    instruction = len(words) > 1 and words[0] in _base_forms()
+    return 1 <= st.content <= BARE_ITEM and not (st.strict or st.verbs >= 1 or st.relations or instruction) \
+        and st.items == 1 and not _ANNOTATED.search(sentence)
+
+
+def fragment_runs(texts: list[str], enumeration: bool = False) -> set[int]:
+    """Indices of sentences in runs of MIN_ITEMS - 1 or more bare fragments: "Latency. Caching. nprobe.
+    Re-ranker. Streaming." is a list of terms written with full stops (or semicolons), which the
+    sentence-by-sentence check cannot see. A list answers an enumeration question."""
+    if enumeration:
+        return set()
+    out: set[int] = set()
+    run: list[int] = []
+    for i, text in enumerate([*texts, ""]):
+        if text and _fragment(text):
+            run.append(i)
+            continue
+        if len(run) >= MIN_ITEMS - 1:
+            out.update(run)
+        run = []
+    return out
