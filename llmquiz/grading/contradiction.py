@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from llmquiz.grading import lexicon
 from llmquiz.grading.match import same_word
 from llmquiz.grading.parse import Clause, Parsed, is_function
-from llmquiz.grading.subjects import moved, subject, swapped_terms, terms
+from llmquiz.grading.subjects import Term, moved, subject, swapped_terms
 from llmquiz.grading.text import has_digit, stem, stems, words
 
 MIN_SHARED = 2  # content words two clauses must share to be about the same thing
@@ -91,9 +91,9 @@ _PRONOUN = re.compile(r"\s*(?:(?:and|but|so|while|whereas),?\s+)?(?:it|they)\b",
 def with_subjects(clauses: list[Clause], previous: tuple[str, str] = ("", "")
                   ) -> list[tuple[Clause, Clause, tuple[str, str], bool]]:
     """Each comma segment of a sentence's clauses (after its clause) with its subject, and whether it
-    inherits it: a segment
-    after the first of its clause ("BERT is encoder-only, trained with masked LM") has its clause's, and
-    a clause opening on "it" or "they" the previous clause's ("...; it needs fine-tuning")."""
+    inherits it: a segment after the first of its clause ("BERT is encoder-only, trained with masked
+    LM") has its clause's, and a clause opening on "it" or "they" the previous clause's, `previous` for
+    the first ("...; it needs fine-tuning")."""
     out: list[tuple[Clause, Clause, tuple[str, str], bool]] = []
     for c in clauses:
         segs = segments(c)
@@ -577,9 +577,9 @@ def _about_other_item(a: tuple[str, ...], r: RefClause, refs: list[RefClause], c
 
 
 def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, int]],
-          weight: dict[str, float] | None = None, question: str = "") -> list[Verdict]:
+          weight: dict[str, float] | None = None, known: dict[str, Term] | None = None) -> list[Verdict]:
     """Judge every comma segment of every clause of `answer` against the reference and the claims, and
-    every sentence for things the `question` asks about that it swaps."""
+    every sentence for the things the question asks about (`known`, from `subjects.terms`) it swaps."""
     contrast = {t: CONTRAST_KEYS + i for i, g in enumerate(contrast_sets) for t in g}
     model = [r for r in refs if r.source == "answer"]
 
@@ -598,9 +598,8 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
             out.append(v)
     # A whole sentence about one asked-about thing in the words the model answer keeps for another: one
     # contradiction, on its first clause that none of the checks above convicted.
-    known = terms(model, question)
-    for si, sent in enumerate(answer.sentences):
-        why = swapped_terms([x for c in sent.clauses for x in c.content], known) if known else ""
+    for si, sent in enumerate(answer.sentences if known else ()):
+        why = swapped_terms([x for c in sent.clauses for x in c.content], known or {})
         first = next((k for k, v in enumerate(out) if v.sentence == si and v.status in ("agrees", "unaligned")), None)
         if why and first is not None:
             v = out[first]

@@ -162,7 +162,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
                 break
             keep.append(s)
         limited = Parsed(parsed.text, keep)
-    ev.clauses = [v for v in check(limited, profile.refs, profile.contrast, profile.weights, rubric.question)
+    ev.clauses = [v for v in check(limited, profile.refs, profile.contrast, profile.weights, profile.terms)
                   if not parsed.sentences[v.sentence].salad]
     ev.polar_flip = polar_flip(rubric.question, rubric.reference, answer)
     bad_clauses = {(v.sentence, v.parent) for v in ev.clauses if v.status in ("contradicts", "claims")}

@@ -19,6 +19,7 @@ from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses
 from llmquiz.grading.match import Alias, compile_alias
 from llmquiz.grading.parse import content_stems
 from llmquiz.grading.rubric import Rubric
+from llmquiz.grading.subjects import Term, terms
 from llmquiz.grading.text import clauses, has_digit, sentences, stem, words, written_numbers
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Profile:
     reference_words: int = 0  # content words of the model answer
     point_exact: list[set[str]] = field(default_factory=list)  # numbers or names a point needs said
     weights: dict[str, float] = field(default_factory=dict)  # alignment weight of words common on the card
+    terms: dict[str, Term] = field(default_factory=dict)  # things the question asks about, for swaps
 
 
 # Closeness to the model answer's clauses counts from 30% of the way between the background floor and
@@ -228,6 +230,7 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
         point_exact=[_numbers(p.aliases, p.text) or _names(p.aliases, p.text, rubric.reference)
                      for p in rubric.points],
         weights=word_weights(refs, contrast),
+        terms=terms([r for r in refs if r.source == "answer"], rubric.question),
         sent_topic_floor=topic_floor(sents, question[0], sent_floor, RECALL_TOPIC_SHARE),
         point_topic_floor=topic_floor(points, question[0], point_floor, 1.0),
     )
