@@ -31,31 +31,39 @@ def _grade(answer: str, encoder, rubric=RUBRIC):
     return grade_rubric(rubric, answer, encoder=encoder)
 
 
+def _assert_swapped(answer: str, why: str, encoder, rubric=RUBRIC) -> None:
+    """The answer is graded wrong, with `why` among its contradictions."""
+    g = _grade(answer, encoder, rubric)
+    assert g.verdict is Verdict.WRONG, g.details
+    whys = [c["why"] for c in g.details["contradictions"]]
+    assert why in whys, whys
+
+
+def _assert_clean(answer: str, encoder, rubric=RUBRIC) -> None:
+    """The answer is graded correct, with no contradiction."""
+    g = _grade(answer, encoder, rubric)
+    assert not g.details["contradictions"], g.details
+    assert g.verdict is Verdict.CORRECT
+
+
 def test_predicates_given_to_the_other_model_are_wrong(encoder) -> None:
     answer = ("An LLM estimates the probability of the next word from counts of the previous n-1 words, so "
               "it is a lookup table that fails on histories it never saw. An n-gram model instead learns "
               "dense representations of tokens and contexts, so similar contexts share statistical strength.")
-    g = _grade(answer, encoder)
-    assert g.verdict is Verdict.WRONG, g.details
-    whys = [c["why"] for c in g.details["contradictions"]]
-    assert "'LLM' where the model answer says 'n-gram'" in whys, whys
+    _assert_swapped(answer, "'LLM' where the model answer says 'n-gram'", encoder)
 
 
 def test_the_same_predicates_under_their_own_subjects_are_correct(encoder) -> None:
     answer = ("An n-gram model estimates the next word's probability from counts of the previous n-1 words; "
               "it is a lookup table that fails on unseen histories. An LLM learns dense representations, "
               "so similar contexts share statistical strength.")
-    g = _grade(answer, encoder)
-    assert g.verdict is Verdict.CORRECT, g.details
-    assert not g.details["contradictions"]
+    _assert_clean(answer, encoder)
 
 
 def test_a_clause_naming_both_subjects_compares_them(encoder) -> None:
     answer = ("Unlike an LLM, an n-gram model estimates the probability of the next word from counts of the "
               "previous n-1 words. The LLM learns dense representations, so similar contexts share strength.")
-    g = _grade(answer, encoder)
-    assert not g.details["contradictions"], g.details
-    assert g.verdict is Verdict.CORRECT
+    _assert_clean(answer, encoder)
 
 
 def test_roles_swapped_inside_one_sentence(encoder) -> None:
@@ -88,18 +96,13 @@ def test_a_predicate_after_a_comma_belongs_to_its_clauses_subject(encoder) -> No
     # "trained with causal next-token prediction" names no subject of its own; it says more of BERT here.
     answer = ("BERT is the decoder-only one, trained with causal next-token prediction, and generates text. "
               "GPT is encoder-only and trained with masked language modelling, cheap for classification.")
-    g = _grade(answer, encoder, GB_RUBRIC)
-    assert g.verdict is Verdict.WRONG, g.details
-    whys = [c["why"] for c in g.details["contradictions"]]
-    assert "'BERT' where the model answer says 'GPT'" in whys, whys
+    _assert_swapped(answer, "'BERT' where the model answer says 'GPT'", encoder, GB_RUBRIC)
 
 
 def test_the_same_comma_predicates_under_their_own_subjects_are_correct(encoder) -> None:
     answer = ("GPT is the decoder-only one, trained with causal next-token prediction, and generates text. "
               "BERT is encoder-only and trained with masked language modelling, cheap for classification.")
-    g = _grade(answer, encoder, GB_RUBRIC)
-    assert not g.details["contradictions"], g.details
-    assert g.verdict is Verdict.CORRECT
+    _assert_clean(answer, encoder, GB_RUBRIC)
 
 
 HP_Q = "What is the difference between a hyperparameter and a learned parameter?"
@@ -115,19 +118,14 @@ def test_a_sentence_about_one_asked_thing_in_the_others_words_is_a_swap(encoder)
     answer = ("Hyperparameters are the attention weight matrices, embeddings and layer-norm scales, set by "
               "gradient descent on the data. Learned parameters are what the engineer fixes before training: "
               "learning rate, batch size and the number of layers.")
-    g = _grade(answer, encoder, HP_RUBRIC)
-    assert g.verdict is Verdict.WRONG, g.details
-    whys = [c["why"] for c in g.details["contradictions"]]
-    assert "'Hyperparameters' given what the model answer says of 'parameters'" in whys, whys
+    _assert_swapped(answer, "'Hyperparameters' given what the model answer says of 'parameters'", encoder, HP_RUBRIC)
 
 
 def test_each_asked_thing_in_its_own_words_is_no_swap(encoder) -> None:
     answer = ("Learned parameters are the attention weight matrices, embeddings and layer-norm scales, set by "
               "gradient descent on the data. Hyperparameters are what the engineer fixes before training: "
               "learning rate, batch size and the number of layers.")
-    g = _grade(answer, encoder, HP_RUBRIC)
-    assert not g.details["contradictions"], g.details
-    assert g.verdict is Verdict.CORRECT
+    _assert_clean(answer, encoder, HP_RUBRIC)
 
 
 def test_a_term_glossed_in_brackets_is_one_thing() -> None:
