@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmquiz.grading import lexicon
+from llmquiz.grading import lexicon, neighbours
 from llmquiz.grading.contradiction import Verdict, check
 from llmquiz.grading.match import Hit, find_alias, same_word, term_share
+from llmquiz.grading.neighbours import Neighbour
 from llmquiz.grading.parse import Parsed, parse
 from llmquiz.grading.profile import Encoder, Profile
 from llmquiz.grading.salad import fragment_runs, is_bare, is_salad
@@ -62,6 +63,7 @@ class Evidence:
     polar_flip: str = ""  # "yes" where the model answer says "no" to a yes/no question, or the reverse
     numbers_stated: float = 1.0  # share of number or name key points whose number or name is stated
     density: float = 0.0  # answer content words that count, relative to 90% of the model answer's (0-1)
+    elsewhere: Neighbour | None = None  # another deck card the answer fits far better than this one
 
     @property
     def contradictions(self) -> list[Verdict]:
@@ -255,6 +257,8 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
     # meaning to the claim than to anything in the model answer.
     _misconceptions(ev, profile, parsed, counting, vecs, use)
+    if not ev.idk:
+        ev.elsewhere = neighbours.library().elsewhere(rubric, answer[:MAX_CHARS])
     return ev
 
 

@@ -89,7 +89,10 @@ def combine(ev: Evidence, w: Weights = WEIGHTS) -> Combined:
         out.raw -= ev.claim_strength
     if ev.bare or ev.salad_share >= 0.6:
         out.raw, out.capped_by = min(out.raw, w.salad_cap), "salad"
-    elif closeness == 0 and out.lexical_coverage < 0.5 and out.raw > w.off_topic_cap:
+    elif out.raw > w.off_topic_cap and (ev.elsewhere is not None
+                                         or (closeness == 0 and out.lexical_coverage < 0.5)):
+        # Nothing of the model answer in words or in meaning, or far more of another card's: an answer
+        # to another question.
         out.raw, out.capped_by = w.off_topic_cap, "off-topic"
     # Partial credit is for part of the model answer said. An answer on its topic none of whose clauses
     # says any of it (fluent claims of its own, a misconception the card does not list) is not half right:
@@ -130,6 +133,8 @@ def to_grade(rubric: Rubric, ev: Evidence, w: Weights = WEIGHTS) -> Grade:
         "misconception_signals": ev.claim_signals,
         "salad_share": round(ev.salad_share, 3),
         "capped_by": c.capped_by,
+        "answers_instead": None if ev.elsewhere is None else
+        {"id": ev.elsewhere.id, "question": ev.elsewhere.question, "margin": ev.elsewhere.margin},
     }
     if ev.truncated:
         details["truncated"] = True
@@ -166,8 +171,11 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
         return "No answer yet; read the model answer and try again next time."
     if c.capped_by == "salad":
         return "You named terms without saying how they relate; explain the mechanism in sentences."
-    if c.capped_by == "off-topic":
+    if c.capped_by == "off-topic" or (ev.elsewhere is not None and verdict is Verdict.WRONG
+                                      and c.capped_by in ("", "unsupported")):
         key = _short(rubric.points[0].text) if rubric.points else "see the model answer"
+        if ev.elsewhere is not None:
+            return f"This answers another question ({_short(ev.elsewhere.question, 90)}); here the key idea is: {key}."
         return f"This does not answer the question; the key idea is: {key}."
     if c.capped_by == "unsupported":
         key = _short(rubric.points[0].text) if rubric.points else "see the model answer"

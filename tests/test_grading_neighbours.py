@@ -1,0 +1,88 @@
+"""An answer to another question: fluent and on the broad topic, but it fits another card far better."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llmquiz import decks, paths
+from llmquiz.grading import Verdict, grade, grade_rubric, neighbours
+from llmquiz.grading.rubric import from_parts
+
+# Continuous batching, explained in full, when the card asks about PagedAttention: both are about
+# serving, so closeness to the model answer alone calls it partly right.
+BATCHING = ("Instead of waiting for the slowest request in a batch to finish, the server rebuilds the batch "
+            "after each decoding step: a sequence that emits its end token leaves at once and a queued request "
+            "takes its slot. The GPU stays busy, throughput rises several-fold and short requests are not "
+            "stuck behind long ones.")
+
+
+@pytest.fixture(params=["hashing", "minilm"])
+def encoder(request: pytest.FixtureRequest):
+    """The check compares words, so it must hold whichever encoder grades."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module")
+def cards() -> dict:
+    lib = decks.load([paths.shipped_decks_dir()], use_cache=False)
+    return {c.id: c for d in lib.decks.values() for c in d.cards}
+
+
+def test_an_answer_to_a_neighbouring_card_is_wrong_and_names_that_card(encoder, cards, monkeypatch):
+    g = grade(cards["inf-paged-attention"], BATCHING, encoder=encoder)
+    assert g.verdict is Verdict.WRONG, g.details
+    assert g.details["capped_by"] == "off-topic"
+    assert g.details["answers_instead"]["id"] == "inf-continuous-batching"
+    assert "What is continuous batching" in g.feedback
+    # Without the check the same answer earns partial credit: the failure mode this guards against.
+    monkeypatch.setattr(neighbours, "MARGIN", float("inf"))
+    assert grade(cards["inf-paged-attention"], BATCHING, encoder=encoder).verdict is not Verdict.WRONG
+
+
+def test_the_card_an_answer_fits_is_never_its_own(encoder, cards):
+    card = cards["inf-paged-attention"]
+    for answer in card.accept:
+        g = grade(card, answer, encoder=encoder)
+        assert g.details["answers_instead"] is None, (answer, g.details["answers_instead"])
+
+
+def test_a_twin_of_the_asked_card_does_not_count_as_another_question(encoder):
+    # The batch grader's rubric words continuous batching its own way; the deck card asking the same
+    # question is its twin, so an answer close to the deck card's wording is still on the question.
+    rubric = from_parts("What is continuous batching, and why does it matter for LLM serving?",
+                        "Requests join and leave the running batch at every generation step rather than "
+                        "waiting for the whole batch, which keeps the accelerator fully used.")
+    g = grade_rubric(rubric, BATCHING, encoder=encoder)
+    assert g.details["answers_instead"] is None
+    assert g.verdict is not Verdict.WRONG, g.details
+
+
+def test_outside_the_decks_domain_nothing_is_flagged(hashing):
+    rubric = from_parts("What is a stack?", "A last-in, first-out list: push adds on top and pop removes from the top.")
+    g = grade_rubric(rubric, "Elements are pushed on the top and popped from the top, so the last in is the first out.",
+                     encoder=hashing)
+    assert g.details["answers_instead"] is None
+    assert g.verdict is Verdict.CORRECT
+
+
+def test_a_card_in_a_user_deck_folder_is_a_neighbour_too(hashing, tmp_path: Path, monkeypatch):
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "sql.yaml").write_text(
+        "topic: sql\ntitle: SQL\ndescription: Databases.\ncards:\n"
+        "  - id: sql-index\n    question: Why does a B-tree index speed up lookups in a relational database?\n"
+        "    answer: A B-tree index keeps keys sorted in a shallow balanced tree, so finding a row takes a few "
+        "page reads (logarithmic in the table size) instead of scanning every page of the table.\n",
+        encoding="utf-8")
+    rubric = from_parts("What does temperature do in text generation?",
+                        "It divides the logits before the softmax: below 1 sharpens the distribution, "
+                        "above 1 flattens it.")
+    answer = ("The B-tree index holds sorted keys in a balanced tree only a few levels deep, so looking up a row "
+              "reads a handful of pages, logarithmic in the table size, instead of scanning the whole table.")
+    assert grade_rubric(rubric, answer, encoder=hashing).details["answers_instead"] is None
+    monkeypatch.setenv("LLMQUIZ_DECKS", str(folder))  # the library notices the new folder by itself
+    g = grade_rubric(rubric, answer, encoder=hashing)
+    assert g.details["answers_instead"]["id"] == "sql-index"
+    assert g.verdict is Verdict.WRONG
