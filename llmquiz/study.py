@@ -98,9 +98,10 @@ def _warm(card: Card) -> None:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         # Best effort: any failure here resurfaces, properly reported, when the answer is graded.
         with contextlib.suppress(Exception):
-            from llmquiz.grading import default_encoder, profile, rubric
+            from llmquiz.grading import default_encoder, neighbours, profile, rubric
 
             profile.get(rubric.from_card(card), default_encoder())
+            neighbours.library()  # the other cards an answer may fit better (built once per process)
 
     threading.Thread(target=work, name="llmquiz-warm", daemon=True).start()
 

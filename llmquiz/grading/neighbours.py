@@ -92,11 +92,18 @@ def library() -> Library:
     from llmquiz.grading.encoders.hashing import HashingEncoder, deck_files
 
     files = deck_files()
-    key = tuple(f"{p}:{p.stat().st_mtime_ns}" for p in files if p.is_file())
+    key = tuple(f"{p}:{_mtime(p)}" for p in files)
     if _library is None or _library[0] != key:
         ids, questions, answers = _cards(files)
         _library = (key, Library(HashingEncoder.from_decks(), ids, questions, answers))
     return _library[1]
+
+
+def _mtime(path: Any) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # removed since it was listed: read as absent
+        return -1
 
 
 def _cards(files: list[Any]) -> tuple[list[str], list[str], list[str]]:
