@@ -86,3 +86,11 @@ def test_a_card_in_a_user_deck_folder_is_a_neighbour_too(hashing, tmp_path: Path
     g = grade_rubric(rubric, answer, encoder=hashing)
     assert g.details["answers_instead"]["id"] == "sql-index"
     assert g.verdict is Verdict.WRONG
+
+
+def test_a_short_answer_is_never_read_as_another_question(hashing, cards):
+    # Two words fit a short model answer elsewhere better than this card's long one; that says nothing
+    # about which question they answer.
+    g = grade(cards["dec-generation-loop"], "KV cache", encoder=hashing)
+    assert g.details["answers_instead"] is None
+    assert "another question" not in g.feedback

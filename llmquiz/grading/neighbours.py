@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 MARGIN = 0.2  # cosine to the other card's model answer minus cosine to this card's, at least
 FIT = 0.35  # ... and the cosine to the other card's itself: an answer far from every card answers none
 SAME_QUESTION = 0.6  # a card whose question or model answer is this close is this card (or its twin)
+MIN_WORDS = 12  # content words: a key point said in a short sentence is diluted against a long model
+# answer and can fit a shorter one elsewhere better; answers to other questions run 15 words and more
 MEMORY_RUBRICS = 512  # rubrics whose own vectors are kept
 
 
@@ -61,8 +63,10 @@ class Library:
 
     def elsewhere(self, rubric: Rubric, answer: str) -> Neighbour | None:
         """The card whose model answer `answer` fits by at least `MARGIN` more than `rubric`'s, if any
-        (and at least `FIT` in itself)."""
-        if not len(self.ids):
+        (and at least `FIT` in itself). Answers under `MIN_WORDS` content words are never flagged."""
+        from llmquiz.grading.encoders.hashing import content_words
+
+        if not len(self.ids) or len(content_words(answer)) < MIN_WORDS:
             return None
         ref, own = self._own_vectors(rubric)
         vec = _unit(self.encoder.encode([answer]))[0]
