@@ -94,3 +94,16 @@ def test_a_short_answer_is_never_read_as_another_question(hashing, cards):
     g = grade(cards["dec-generation-loop"], "KV cache", encoder=hashing)
     assert g.details["answers_instead"] is None
     assert "another question" not in g.feedback
+
+
+def test_a_rubric_outside_the_decks_subject_has_no_neighbours(hashing, monkeypatch):
+    # "children", "parent" and "size" about a tree share words with the card on parent and child chunks;
+    # the question is about data structures, which no card covers, so no card is a neighbour.
+    rubric = from_parts("What is the height of a tree?",
+                        "The number of nodes on the longest path from the root down to a leaf.")
+    answer = ("Parents point to children and children point to their own children. The size of each level "
+              "grows as you go down, and the height is the count of levels from the root parent down to the "
+              "deepest child.")
+    assert grade_rubric(rubric, answer, encoder=hashing).details["answers_instead"] is None
+    monkeypatch.setattr(neighbours, "ON_MAP", 0.0)  # without the subject test, a card would be named
+    assert grade_rubric(rubric, answer, encoder=hashing).details["answers_instead"]["id"] == "rag-parent-child-sizes"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 MARGIN = 0.2  # cosine to the other card's model answer minus cosine to this card's, at least
 FIT = 0.35  # ... and the cosine to the other card's itself: an answer far from every card answers none
 SAME_QUESTION = 0.6  # a card whose question or model answer is this close is this card (or its twin)
+ON_MAP = 0.4  # a rubric whose model answer fits no deck card this well is outside the decks' subject
+# (Mohler's 80 data-structure model answers: median 0.20, 75 below 0.4; our interview ones 0.57 and up)
 MIN_WORDS = 12  # content words: a key point said in a short sentence is diluted against a long model
 # answer and can fit a shorter one elsewhere better; answers to other questions run 15 words and more
 MEMORY_RUBRICS = 512  # rubrics whose own vectors are kept
@@ -46,16 +48,18 @@ class Library:
         empty = np.zeros((0, encoder.dim), np.float32)
         self.answer_vecs = _unit(encoder.encode(answers)) if answers else empty
         self.question_vecs = _unit(encoder.encode(questions)) if questions else empty
-        self._own: dict[str, tuple[Any, Any]] = {}
+        self._own: dict[str, tuple[Any, Any, float]] = {}
 
-    def _own_vectors(self, rubric: Rubric) -> tuple[Any, Any]:
-        """The rubric's model answer vector, and which cards are the rubric's own (masked out)."""
+    def _own_vectors(self, rubric: Rubric) -> tuple[Any, Any, float]:
+        """The rubric's model answer vector, which cards are the rubric's own (masked out), and how well
+        its model answer fits the closest card."""
         key = rubric.key()
         hit = self._own.get(key)
         if hit is None:
             ref, question = _unit(self.encoder.encode([rubric.reference, rubric.question or rubric.reference]))
-            own = (self.answer_vecs @ ref > SAME_QUESTION) | (self.question_vecs @ question > SAME_QUESTION)
-            hit = (ref, own)
+            fits = self.answer_vecs @ ref
+            own = (fits > SAME_QUESTION) | (self.question_vecs @ question > SAME_QUESTION)
+            hit = (ref, own, float(fits.max(initial=0.0)))
             if len(self._own) >= MEMORY_RUBRICS:
                 self._own.pop(next(iter(self._own)))
             self._own[key] = hit
@@ -68,7 +72,11 @@ class Library:
 
         if not len(self.ids) or len(content_words(answer)) < MIN_WORDS:
             return None
-        ref, own = self._own_vectors(rubric)
+        ref, own, on_map = self._own_vectors(rubric)
+        if on_map < ON_MAP:
+            # Outside the decks' subject every card is a stranger: a shared word ("children" in an answer
+            # about trees) would point to one by chance.
+            return None
         vec = _unit(self.encoder.encode([answer]))[0]
         sims = self.answer_vecs @ vec
         sims[own] = -1.0
