@@ -3,7 +3,7 @@
 A fluent answer to the wrong question ("how do temperature and top-p work?" asked, continuous
 batching explained) is on the card's broad topic, so closeness to the model answer alone grades it
 partly right. What gives it away is that another card's model answer fits it far better. The check
-compares words (the hashing encoder's TF-IDF and character n-grams, whatever encoder grades): an
+compares words (the hashing encoder's vectors, whichever encoder grades; they are cheap): an
 answer that shares most of its terms with another card's model answer and few with this one's is
 about that other card. On the dev answers the margin below separates answers to other questions
 (89% flagged) from every correct answer and deck sample (none flagged); see bench/README.md.
