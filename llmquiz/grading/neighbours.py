@@ -119,31 +119,15 @@ def _mtime(path: Any) -> int:
 
 
 def _cards(files: list[Any]) -> tuple[list[str], list[str], list[str]]:
-    # Read leniently, as the hashing encoder's corpus is: `llmquiz decks validate` reports bad decks.
-    import yaml
+    from llmquiz.grading.encoders.hashing import deck_cards
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     ids: list[str] = []
     questions: list[str] = []
     answers: list[str] = []
-    for path in files:
-        try:
-            deck = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        cards = deck.get("cards") if isinstance(deck, dict) else None
-        for card in cards if isinstance(cards, list) else []:
-            if not isinstance(card, dict) or card.get("predict"):
-                continue
-            q, a = card.get("question"), card.get("answer")
-            if isinstance(q, str) and isinstance(a, str) and q.strip() and a.strip():
-                ids.append(str(card.get("id", "")))
-                questions.append(q.strip())
-                answers.append(a.strip())
+    for card in deck_cards(files):
+        q, a = card.get("question"), card.get("answer")
+        if not card.get("predict") and isinstance(q, str) and isinstance(a, str) and q.strip() and a.strip():
+            ids.append(str(card.get("id", "")))
+            questions.append(q.strip())
+            answers.append(a.strip())
     return ids, questions, answers
-
-
-def clear() -> None:
-    """Forget the library (tests that change the decks call this)."""
-    global _library
-    _library = None

@@ -22,7 +22,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -317,8 +317,8 @@ def deck_files(dirs: Iterable[Path] | None = None) -> list[Path]:
     return files
 
 
-def deck_corpus(files: Iterable[Path] | None = None) -> list[str]:
-    """One document per card (question, answer, key points, aliases, misconceptions, accepted answers).
+def deck_cards(files: Iterable[Path] | None = None) -> Iterator[dict[str, Any]]:
+    """The cards of the deck files, as the YAML mappings they are, read leniently.
 
     `files` defaults to `deck_files()`. Files that do not parse are skipped here; `llmquiz decks
     validate` is where their problems are reported.
@@ -326,14 +326,16 @@ def deck_corpus(files: Iterable[Path] | None = None) -> list[str]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser is ~10x faster
-    docs: list[str] = []
     for path in deck_files() if files is None else files:
         try:
             deck = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         cards = deck.get("cards") if isinstance(deck, dict) else None
-        for card in cards if isinstance(cards, list) else []:
-            if isinstance(card, dict):
-                docs.append("\n".join(_strings(card)))
-    return docs
+        yield from (card for card in (cards if isinstance(cards, list) else []) if isinstance(card, dict))
+
+
+def deck_corpus(files: Iterable[Path] | None = None) -> list[str]:
+    """One document per card (question, answer, key points, aliases, misconceptions, accepted answers)
+    of `deck_cards(files)`."""
+    return ["\n".join(_strings(card)) for card in deck_cards(files)]
