@@ -48,23 +48,19 @@ def test_the_card_an_answer_fits_is_never_its_own(encoder, cards):
         assert g.details["answers_instead"] is None, (answer, g.details["answers_instead"])
 
 
-def test_a_twin_of_the_asked_card_does_not_count_as_another_question(encoder):
-    # The batch grader's rubric words continuous batching its own way; the deck card asking the same
-    # question is its twin, so an answer close to the deck card's wording is still on the question.
-    rubric = from_parts("What is continuous batching, and why does it matter for LLM serving?",
+def test_a_twin_of_the_asked_card_does_not_count_as_another_question(encoder, cards, monkeypatch):
+    # A batch rubric asks the deck card's own question with a model answer in other words; an answer
+    # worded like the deck card fits the card far better than this model answer, yet it answers the
+    # question asked.
+    card = cards["inf-continuous-batching"]
+    rubric = from_parts(card.question,
                         "Requests join and leave the running batch at every generation step rather than "
                         "waiting for the whole batch, which keeps the accelerator fully used.")
-    g = grade_rubric(rubric, BATCHING, encoder=encoder)
+    g = grade_rubric(rubric, card.answer, encoder=encoder)
     assert g.details["answers_instead"] is None
     assert g.verdict is not Verdict.WRONG, g.details
-
-
-def test_outside_the_decks_domain_nothing_is_flagged(hashing):
-    rubric = from_parts("What is a stack?", "A last-in, first-out list: push adds on top and pop removes from the top.")
-    g = grade_rubric(rubric, "Elements are pushed on the top and popped from the top, so the last in is the first out.",
-                     encoder=hashing)
-    assert g.details["answers_instead"] is None
-    assert g.verdict is Verdict.CORRECT
+    monkeypatch.setattr(neighbours, "SAME_QUESTION", 2.0)  # were the twin not recognised ...
+    assert grade_rubric(rubric, card.answer, encoder=encoder).details["answers_instead"]["id"] == card.id
 
 
 def test_a_card_in_a_user_deck_folder_is_a_neighbour_too(hashing, tmp_path: Path, monkeypatch):

@@ -48,18 +48,16 @@ class Library:
         empty = np.zeros((0, encoder.dim), np.float32)
         self.answer_vecs = _unit(encoder.encode(answers)) if answers else empty
         self.question_vecs = _unit(encoder.encode(questions)) if questions else empty
-        self._own: dict[str, tuple[Any, Any, float]] = {}
+        self._own: dict[str, tuple[Any, Any, Any]] = {}
 
-    def _own_vectors(self, rubric: Rubric) -> tuple[Any, Any, float]:
-        """The rubric's model answer vector, which cards are the rubric's own (masked out), and how well
-        its model answer fits the closest card."""
+    def _own_vectors(self, rubric: Rubric) -> tuple[Any, Any, Any]:
+        """The rubric's model answer vector, and every card's closeness to its model answer and to its
+        question (cached per rubric; the thresholds apply when an answer is checked)."""
         key = rubric.key()
         hit = self._own.get(key)
         if hit is None:
             ref, question = _unit(self.encoder.encode([rubric.reference, rubric.question or rubric.reference]))
-            fits = self.answer_vecs @ ref
-            own = (fits > SAME_QUESTION) | (self.question_vecs @ question > SAME_QUESTION)
-            hit = (ref, own, float(fits.max(initial=0.0)))
+            hit = (ref, self.answer_vecs @ ref, self.question_vecs @ question)
             if len(self._own) >= MEMORY_RUBRICS:
                 self._own.pop(next(iter(self._own)))
             self._own[key] = hit
@@ -72,14 +70,14 @@ class Library:
 
         if not len(self.ids) or len(content_words(answer)) < MIN_WORDS:
             return None
-        ref, own, on_map = self._own_vectors(rubric)
-        if on_map < ON_MAP:
+        ref, fits, asks = self._own_vectors(rubric)
+        if float(fits.max(initial=0.0)) < ON_MAP:
             # Outside the decks' subject every card is a stranger: a shared word ("children" in an answer
             # about trees) would point to one by chance.
             return None
         vec = _unit(self.encoder.encode([answer]))[0]
         sims = self.answer_vecs @ vec
-        sims[own] = -1.0
+        sims[(fits > SAME_QUESTION) | (asks > SAME_QUESTION)] = -1.0  # the asked card itself, or its twin
         best = int(sims.argmax())
         margin = float(sims[best] - vec @ ref)
         if margin < MARGIN or sims[best] < FIT:
