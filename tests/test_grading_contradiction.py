@@ -235,3 +235,49 @@ def test_a_rounded_number_is_not_a_different_number(hashing) -> None:
 def test_opposites_of_the_field_reverse_the_answer(reference: str, reversed_: str, hashing) -> None:
     assert _contradictions("Explain this.", reference, reversed_, hashing)
     assert not _contradictions("Explain this.", reference, reference, hashing)
+
+
+def test_a_comparative_is_read_with_the_word_it_qualifies(hashing) -> None:
+    # "more" and "less" both occur, so the clause as a whole takes both sides of the pair.
+    q = "What do scaling laws say about sample efficiency?"
+    ref = "Scaling laws also show that bigger models are more sample-efficient, learning more per token."
+    flipped = _contradictions(q, ref, "Scaling laws also show that bigger models are less sample-efficient and "
+                                      "need more tokens per unit of learning.", hashing)
+    assert flipped and "'less'" in flipped[0]["why"], flipped
+    assert _contradictions(q, ref, "They show that bigger models are more sample-efficient and learn more from "
+                                   "each token.", hashing) == []
+
+
+def test_a_pair_the_model_answer_uses_both_ways_in_its_sentence_is_not_reversed(hashing) -> None:
+    q = "How does adaptive softmax split the vocabulary?"
+    ref = ("It exploits Zipf's law: a small head cluster of about 500 very frequent tokens, covering roughly 90% "
+           "of occurrences, gets full-dimensional vectors, while tail clusters of rarer tokens get smaller "
+           "projections and are only evaluated when needed.")
+    assert _contradictions(q, ref, "It splits the vocabulary into clusters by frequency, so frequent words are "
+                                   "handled in a small head and rare ones in tail clusters.", hashing) == []
+
+
+def test_two_things_compared_the_other_way_round_are_a_reversal(hashing) -> None:
+    q = "What did Kaplan and Chinchilla say about allocating compute?"
+    ref = "Kaplan et al. said to grow the model faster than the data, and Chinchilla said to scale both equally."
+    flipped = _contradictions(q, ref, "Kaplan et al. said to grow the data faster than the model.", hashing)
+    assert flipped and "data faster than model" in flipped[0]["why"], flipped
+    assert _contradictions(q, ref, "Kaplan et al. advised growing the model faster than the data.", hashing) == []
+
+
+def test_numbers_traded_between_two_things_are_a_reversal(hashing) -> None:
+    # Each clause holds one number, so the clause-level check sees a number the model answer states.
+    q = "How does BERT mask the selected tokens?"
+    ref = "Of the selected tokens, 80% become [MASK], 10% become a random token and 10% stay unchanged."
+    flipped = _contradictions(q, ref, "Of the selected tokens, only 10% become [MASK], while 80% are swapped for "
+                                      "a random token and 10% stay unchanged.", hashing)
+    assert flipped and flipped[0]["why"] == "10% for 'mask' where the model answer says 80%", flipped
+    assert _contradictions(q, ref, "Of the selected tokens 80% are replaced by [MASK], 10% by a random token, "
+                                   "and 10% are left unchanged.", hashing) == []
+
+
+def test_numbers_inside_names_bind_nothing(hashing) -> None:
+    q = "What does lower precision cost in quality?"
+    ref = "FP16/BF16 versus FP32 costs essentially nothing for inference quality."
+    assert _contradictions(q, ref, "Going from FP32 to FP16/BF16 costs essentially nothing in inference "
+                                   "quality.", hashing) == []

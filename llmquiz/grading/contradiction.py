@@ -343,6 +343,38 @@ def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str,
     return [x for x in stems_ if any(p == pid for p, _ in lexicon.sides().get(x, ()))]
 
 
+def _local_flip(a_text: str, r_text: str, pid: int,
+                sentence: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(answer word, model-answer word) when the answer puts one side of pair `pid` right before the
+    word the model answer qualifies with the other side ("less sample-efficient" against "more
+    sample-efficient"), and the model answer's sentence does not say the answer's version (its two
+    words) elsewhere ("a small head cluster ..., while tail clusters ...")."""
+    from llmquiz.grading.parse import is_content
+
+    table = lexicon.sides()
+
+    def uses(text: str) -> list[tuple[int, str, str]]:
+        ws = words(text)
+        sts = [stem(w) for w in ws]
+        out = []
+        for i in range(len(ws) - 1):
+            side = next((s for p, s in table.get(sts[i], ()) if p == pid), None)
+            head = sts[i + 1]
+            if side is not None and is_content(ws[i + 1], head) and not has_digit(head) \
+                    and all(p != pid for p, _ in table.get(head, ())):
+                out.append((side, head, sts[i]))
+        return out
+
+    ua, ur = uses(a_text), uses(r_text)
+    for side, head, word in ua:
+        if any(s == side and same_word(head, h) for s, h, _ in ur) or {word, head} <= sentence:
+            continue
+        other = next((w for s, h, w in ur if s != side and same_word(head, h)), None)
+        if other is not None:
+            return word, other
+    return None
+
+
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
            shared: int, score: float, swap: bool = False,
            negated_a: frozenset[str] | None = None, a_text: str = "", reaches: bool = True) -> tuple[bool, str]:
@@ -371,13 +403,19 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
         in_order = pid < CONTRAST_SIDES and len(seq_a) == len(seq_r) > 1 and seq_a != seq_r and len(side_r) == 1
         if one_each and pid < CONTRAST_SIDES and len(seq_a) > 1 and len(seq_r) > 1:
             continue  # "the first in is the first out" says what "the last in is the last out" says
-        if one_each or in_order:
-            wa, wr = _pair_words(a, pid, contrast_sets), _pair_words(r.content, pid, contrast_sets)
+        # Both sides in one clause ("less sample-efficient, so it needs more tokens") hide a reversal
+        # unless each use is read with the word it qualifies.
+        # Not against a misconception's claim: a claim is a paraphrase, and its own wording is loose.
+        local = None if one_each or in_order or not isinstance(pid, int) or pid >= CONTRAST_SIDES \
+            or r.source.startswith("claim") or not a_text else _local_flip(a_text, r.text, pid, r.sentence)
+        if one_each or in_order or local:
+            wa, wr = ([local[0]], [local[1]]) if local else \
+                (_pair_words(a, pid, contrast_sets), _pair_words(r.content, pid, contrast_sets))
             if used & set(wa):
                 continue  # the same words reversed under another pair ("increase" is a scale too)
             if pid < CONTRAST_SIDES and not _anchored(a, wa, r.content, wr):
                 continue  # "splits a large problem" does not reverse "smaller subproblems"
-            if pid < CONTRAST_SIDES and one_each and _converse(a, wa, r.content, wr):
+            if pid < CONTRAST_SIDES and (one_each or local) and _converse(a, wa, r.content, wr):
                 continue  # "the node is greater than its left child" = "the left child is smaller than the node"
             if in_order and _converse_each(a, r.content, pid, contrast_sets):
                 continue  # "left less than the root, right greater than it" = "left < parent < right"
@@ -399,7 +437,8 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
     # The same numbers bound to each other's words: "12.9B total, 46.7B active" against "46.7B total,
     # 12.9B active". Each number alone is one the model answer states, so the rule above misses it.
-    rebound = _numbers_rebound(a, r.content, r.sentence) if shared >= NUMBER_SHARED else ""
+    rebound = _numbers_rebound(_quantities(a_text) if a_text else a, _quantities(r.text) if r.text else r.content,
+                               r.sentence) if shared >= NUMBER_SHARED else ""
     if rebound:
         directions += 1
         why = why or rebound
@@ -474,20 +513,38 @@ _ROLE_WORDS = frozenset(("for", "to", "into", "onto", "over", "than", "from", "l
 ROLE_GAP = 3  # words at most between the two things and the relation word
 
 
-def _roles(text: str) -> dict[tuple[str, str], str]:
-    """(first, second) content stems joined by a one-way relation word, and the words as written."""
+_MORE_LESS = frozenset(("more", "less", "fewer", "better", "worse"))
+
+
+def _comparative(ws: list[str], i: int) -> int:
+    """How many words before position `i` make a comparative ("faster", "more expensive"), or 0."""
+    if i >= 1 and (ws[i - 1] in _MORE_LESS or (len(ws[i - 1]) > 4 and ws[i - 1].endswith("er"))):
+        return 1
+    if i >= 2 and ws[i - 2] in ("more", "less"):
+        return 2
+    return 0
+
+
+def _roles(text: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(first, second) content stems joined by a one-way relation word: {pair: (relation, words as
+    written)}. With "than" the relation is the comparative ("grow the model faster than the data")."""
     from llmquiz.grading.parse import is_content
 
     ws = words(text)
     sts = [stem(w) for w in ws]
-    out: dict[tuple[str, str], str] = {}
+    out: dict[tuple[str, str], tuple[str, str]] = {}
     for i, w in enumerate(ws):
         if w not in _ROLE_WORDS:
             continue
-        left = [j for j in range(max(0, i - ROLE_GAP), i) if is_content(ws[j], sts[j])]
+        relation, end = w, i
+        if w == "than":
+            k = _comparative(ws, i)
+            if k:
+                relation, end = f"{' '.join(ws[i - k:i])} than", i - k
+        left = [j for j in range(max(0, end - ROLE_GAP), end) if is_content(ws[j], sts[j])]
         right = [j for j in range(i + 1, min(len(ws), i + 1 + ROLE_GAP)) if is_content(ws[j], sts[j])]
         if left and right:
-            out.setdefault((sts[left[-1]], sts[right[0]]), f"{ws[left[-1]]} {w} {ws[right[0]]}")
+            out.setdefault((sts[left[-1]], sts[right[0]]), (relation, f"{ws[left[-1]]} {relation} {ws[right[0]]}"))
     return out
 
 
@@ -495,10 +552,10 @@ def _roles_swapped(a_text: str, r_text: str) -> str:
     """Why, when the answer joins two things the model answer joins the other way round ("trades memory
     for compute" against "trades compute for memory"), else ""."""
     ra, rr = _roles(a_text), _roles(r_text)
-    for (x, y), said in ra.items():
+    for (x, y), (relation, said) in ra.items():
         other = rr.get((y, x))
-        if x != y and other and other.split()[1] == said.split()[1] and (x, y) not in rr:
-            return f"'{said}' where the model answer says '{other}'"
+        if x != y and other and other[0] == relation and (x, y) not in rr:
+            return f"'{said}' where the model answer says '{other[1]}'"
     return ""
 
 
@@ -604,7 +661,77 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
         if why and first is not None:
             v = out[first]
             out[first] = Verdict(si, v.clause, "contradicts", "answer", why, parent=v.parent, score=v.score)
+    # Numbers the model answer states, each bound to the other's words: "10% become [MASK], 80% a random
+    # token" against "80% become [MASK], 10% a random token". One contradiction, on the clause that binds
+    # the first of them.
+    sentences = _ref_sentences(model)
+    for si, sent in enumerate(answer.sentences if sentences else ()):
+        why = next((w for r in sentences if (w := _crossed_numbers(sent.text, r))), "")
+        number = why.split(" ", 1)[0]
+        at = next((k for k, v in enumerate(out) if v.sentence == si and v.status in ("agrees", "unaligned")
+                   and number in stems(v.clause)), None)
+        if why and at is not None and not any(v.sentence == si and v.status == "contradicts" for v in out):
+            v = out[at]
+            out[at] = Verdict(si, v.clause, "contradicts", "answer", why, parent=v.parent, score=v.score)
     return out
+
+
+def _ref_sentences(model: list[RefClause]) -> list[str]:
+    """The model answer's sentences, each its clauses' text joined in order."""
+    out: list[str] = []
+    last: frozenset[str] | None = None
+    for r in model:
+        if out and r.sentence == last:
+            out[-1] += ", " + r.text
+        else:
+            out.append(r.text)
+        last = r.sentence
+    return out
+
+
+_NAMED = re.compile(r"\b([A-Za-z]+)-?\d[\w.]*")  # "FP16", "GPT-4", "H100": names, not quantities
+
+
+def _quantities(text: str) -> tuple[str, ...]:
+    """Content stems of `text` with the numbers inside names ("FP16", "GPT-4") left out: "FP32 to FP16"
+    binds no number to "fp"."""
+    from llmquiz.grading.parse import content_stems
+
+    return tuple(content_stems(_NAMED.sub(r"\1", text)))
+
+
+def _bindings(text: str) -> dict[str, str]:
+    """{word: number} for the two content words after each number ("80% become [MASK]" binds "become"
+    and "mask" to 80); a word after two different numbers binds neither, and numbers inside names
+    ("FP16") bind nothing."""
+    sts = _quantities(text)
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for i, x in enumerate(sts):
+        if not has_digit(x):
+            continue
+        for y in sts[i + 1: i + 3]:
+            if has_digit(y):
+                break
+            if out.get(y, x) != x:
+                clash.add(y)
+            out[y] = x
+    return {w: n for w, n in out.items() if w not in clash}
+
+
+def _crossed_numbers(a_text: str, r_text: str) -> str:
+    """Why, when an answer sentence binds two numbers to each other's words in a model-answer sentence
+    ("10% become [MASK], 80% a random token" against "80% become [MASK], 10% a random token"), else ""."""
+    ba, br = _bindings(a_text), _bindings(r_text)
+    for w, x in ba.items():
+        y = br.get(w)
+        if y is None or y == x or same_word(x, y):
+            continue
+        # ... and the other way round: a word the model answer binds to x, the answer binds to y.
+        if any(n == x and ba.get(v) == y for v, n in br.items()):
+            written = next((u for u in words(a_text) if stem(u) == w), w)
+            return f"{x} for '{written}' where the model answer says {y}"
+    return ""
 
 
 LIST_ITEM = 3  # content words at most in a comma segment read as an item of a list
