@@ -112,11 +112,25 @@ def test_an_implicit_negation_alone_is_not_a_reversal(hashing) -> None:
 
 @pytest.mark.parametrize(("typed", "folded"), [
     ("it doesnt stop", "it does not stop"), ("dont fine-tune", "do not finetune"), ("it cant", "it can not"),
+    ("BERT dosent use it", "bert does not use it"),
 ])
 def test_a_negation_typed_without_its_apostrophe_still_negates(typed: str, folded: str) -> None:
     from llmquiz.grading.text import words
 
     assert words(typed) == folded.split()
+
+
+def test_a_misspelled_negation_denies_the_misconception_it_names(hashing) -> None:
+    rubric = from_parts(
+        "What does the causal mask do, and which models use it?",
+        "Causal masking sets the scores of later positions to minus infinity before the softmax, so a token "
+        "attends only to itself and earlier tokens. Encoder-only models like BERT do not use it.",
+        misconceptions=[{"claim": "BERT also uses a causal mask.",
+                         "correction": "BERT is bidirectional; it only uses a padding mask."}])
+    answer = ("Causal masking adds minus infinity to the scores of later positions before the softmax, so a "
+              "token sees only itself and earlier tokens. BERT {} a causal mask.")
+    assert grade_rubric(rubric, answer.format("dosent use"), encoder=hashing).misconception is None
+    assert grade_rubric(rubric, answer.format("also uses"), encoder=hashing).misconception is not None
 
 
 def test_in_context_is_not_the_opposite_of_context(hashing) -> None:

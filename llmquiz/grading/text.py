@@ -53,6 +53,8 @@ _SPOKEN: tuple[tuple[str, str], ...] = (
     # The apostrophe is often left out when typing fast: "doesnt", "dont", "cant".
     (r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must)nt\b", r" \1 not "),
     (r"\bcant\b", " can not "), (r"\bwont\b", " will not "),
+    # ... and "doesn't" is often misspelled.
+    (r"\b(?:dosent|dosnt|doesent|doenst|doesnot)\b", " does not "),
     (r"\bi\.e\.", " ie "), (r"\be\.g\.", " eg "), (r"\betc\.", " etc "), (r"\bvs\.", " vs "),
     (r"\bminus infinity\b", " - infinity "), (r"\binf\b", " infinity "),
 )
