@@ -13,7 +13,6 @@ the misconception.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -299,14 +298,18 @@ def _number_contexts(stems_: tuple[str, ...]) -> set[str]:
     return out
 
 
-def _bound_numbers(stems_: tuple[str, ...]) -> dict[str, str]:
-    """{word: number} for each number followed directly by a word ("46.7b total"); a word that follows
-    two different numbers is left out (it binds neither). The word before a number binds it too loosely
+def _bound_numbers(stems_: tuple[str, ...], reach: int = 1) -> dict[str, str]:
+    """{word: number} for the `reach` words after each number ("46.7b total"); a word after two
+    different numbers is left out (it binds neither). The word before a number binds it too loosely
     ("embeddings to 2-D") to count."""
     out: dict[str, str] = {}
     clash: set[str] = set()
-    for x, y in itertools.pairwise(stems_):
-        if has_digit(x) and not has_digit(y):
+    for i, x in enumerate(stems_):
+        if not has_digit(x):
+            continue
+        for y in stems_[i + 1: i + 1 + reach]:
+            if has_digit(y):
+                break
             if out.get(y, x) != x:
                 clash.add(y)
             out[y] = x
@@ -514,11 +517,13 @@ ROLE_GAP = 3  # words at most between the two things and the relation word
 
 
 _MORE_LESS = frozenset(("more", "less", "fewer", "better", "worse"))
+_NOT_COMPARATIVE = frozenset(("rather", "other", "either", "whether", "neither"))  # "-er", but not compared
 
 
 def _comparative(ws: list[str], i: int) -> int:
     """How many words before position `i` make a comparative ("faster", "more expensive"), or 0."""
-    if i >= 1 and (ws[i - 1] in _MORE_LESS or (len(ws[i - 1]) > 4 and ws[i - 1].endswith("er"))):
+    if i >= 1 and (ws[i - 1] in _MORE_LESS or (len(ws[i - 1]) > 4 and ws[i - 1].endswith("er")
+                                               and ws[i - 1] not in _NOT_COMPARATIVE)):
         return 1
     if i >= 2 and ws[i - 2] in ("more", "less"):
         return 2
@@ -700,29 +705,11 @@ def _quantities(text: str) -> tuple[str, ...]:
     return tuple(content_stems(_NAMED.sub(r"\1", text)))
 
 
-def _bindings(text: str) -> dict[str, str]:
-    """{word: number} for the two content words after each number ("80% become [MASK]" binds "become"
-    and "mask" to 80); a word after two different numbers binds neither, and numbers inside names
-    ("FP16") bind nothing."""
-    sts = _quantities(text)
-    out: dict[str, str] = {}
-    clash: set[str] = set()
-    for i, x in enumerate(sts):
-        if not has_digit(x):
-            continue
-        for y in sts[i + 1: i + 3]:
-            if has_digit(y):
-                break
-            if out.get(y, x) != x:
-                clash.add(y)
-            out[y] = x
-    return {w: n for w, n in out.items() if w not in clash}
-
-
 def _crossed_numbers(a_text: str, r_text: str) -> str:
     """Why, when an answer sentence binds two numbers to each other's words in a model-answer sentence
     ("10% become [MASK], 80% a random token" against "80% become [MASK], 10% a random token"), else ""."""
-    ba, br = _bindings(a_text), _bindings(r_text)
+    # Two words after each number: "80% become [MASK]" binds "mask" to 80.
+    ba, br = _bound_numbers(_quantities(a_text), 2), _bound_numbers(_quantities(r_text), 2)
     for w, x in ba.items():
         y = br.get(w)
         if y is None or y == x or same_word(x, y):
