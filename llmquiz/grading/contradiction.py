@@ -13,6 +13,7 @@ the misconception.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -346,29 +347,34 @@ def _pair_words(stems_: tuple[str, ...], pid: int, contrast_sets: list[dict[str,
     return [x for x in stems_ if any(p == pid for p, _ in lexicon.sides().get(x, ()))]
 
 
+@functools.lru_cache(maxsize=4096)
+def _pair_uses(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(pair id, side, next word, word) for each word of a lexicon pair in `text` that is followed
+    directly by a content word outside its pair ("less sample-efficient")."""
+    from llmquiz.grading.parse import is_content
+
+    table = lexicon.sides()
+    ws = words(text)
+    sts = [stem(w) for w in ws]
+    out = []
+    for i in range(len(ws) - 1):
+        head = sts[i + 1]
+        if not is_content(ws[i + 1], head) or has_digit(head):
+            continue
+        for pid, side in table.get(sts[i], ()):
+            if all(p != pid for p, _ in table.get(head, ())):
+                out.append((pid, side, head, sts[i]))
+    return tuple(out)
+
+
 def _local_flip(a_text: str, r_text: str, pid: int,
                 sentence: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(answer word, model-answer word) when the answer puts one side of pair `pid` right before the
     word the model answer qualifies with the other side ("less sample-efficient" against "more
     sample-efficient"), and the model answer's sentence does not say the answer's version (its two
     words) elsewhere ("a small head cluster ..., while tail clusters ...")."""
-    from llmquiz.grading.parse import is_content
-
-    table = lexicon.sides()
-
-    def uses(text: str) -> list[tuple[int, str, str]]:
-        ws = words(text)
-        sts = [stem(w) for w in ws]
-        out = []
-        for i in range(len(ws) - 1):
-            side = next((s for p, s in table.get(sts[i], ()) if p == pid), None)
-            head = sts[i + 1]
-            if side is not None and is_content(ws[i + 1], head) and not has_digit(head) \
-                    and all(p != pid for p, _ in table.get(head, ())):
-                out.append((side, head, sts[i]))
-        return out
-
-    ua, ur = uses(a_text), uses(r_text)
+    ua = [(s, h, w) for p, s, h, w in _pair_uses(a_text) if p == pid]
+    ur = [(s, h, w) for p, s, h, w in _pair_uses(r_text) if p == pid]
     for side, head, word in ua:
         if any(s == side and same_word(head, h) for s, h, _ in ur) or {word, head} <= sentence:
             continue
@@ -669,8 +675,10 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
     # Numbers the model answer states, each bound to the other's words: "10% become [MASK], 80% a random
     # token" against "80% become [MASK], 10% a random token". One contradiction, on the clause that binds
     # the first of them.
-    sentences = _ref_sentences(model)
+    sentences = [t for t in _ref_sentences(model) if has_digit(t)]
     for si, sent in enumerate(answer.sentences if sentences else ()):
+        if not has_digit(sent.text):
+            continue
         why = next((w for r in sentences if (w := _crossed_numbers(sent.text, r))), "")
         number = why.split(" ", 1)[0]
         at = next((k for k, v in enumerate(out) if v.sentence == si and v.status in ("agrees", "unaligned")
@@ -697,6 +705,7 @@ def _ref_sentences(model: list[RefClause]) -> list[str]:
 _NAMED = re.compile(r"\b([A-Za-z]+)-?\d[\w.]*")  # "FP16", "GPT-4", "H100": names, not quantities
 
 
+@functools.lru_cache(maxsize=4096)
 def _quantities(text: str) -> tuple[str, ...]:
     """Content stems of `text` with the numbers inside names ("FP16", "GPT-4") left out: "FP32 to FP16"
     binds no number to "fp"."""
