@@ -12,7 +12,8 @@ import time
 import pytest
 
 from llmquiz.card import Card, KeyPoint, Misconception
-from llmquiz.grading import Verdict, grade
+from llmquiz.grading import Verdict, grade, grade_rubric
+from llmquiz.grading.rubric import from_parts
 
 from .naive_grader import grade_by_coverage
 
@@ -101,6 +102,34 @@ def test_rejecting_the_misconception_is_not_making_it(hashing):
     g = grade(SCALING, answer, encoder=hashing)
     assert g.misconception is None
     assert g.verdict is Verdict.CORRECT
+
+
+PARAMETERS = from_parts(
+    "What is the difference between a hyperparameter and a learned parameter?",
+    "Learned parameters, such as weight matrices and embeddings, are set by the optimiser through gradient "
+    "descent. Hyperparameters, such as learning rate, batch size or number of layers, are fixed by the engineer "
+    "before training, and the optimiser never updates them.",
+    None,
+    [{"claim": "The learning rate is a learned parameter because it changes during training.",
+      "correction": "A learning-rate schedule is still chosen in advance; the optimiser does not learn it."}])
+
+
+@pytest.mark.parametrize("encoder", ["hashing", "minilm"])
+def test_a_misconception_in_its_own_words_far_from_the_model_answer_is_made(encoder, request):
+    # No alias and no clause of the claim's words: only its meaning, much closer to the claim than to
+    # anything in the model answer.
+    answer = ("The real dividing line is whether a value changes during training, so the learning rate "
+              "actually counts as a learned parameter.")
+    g = grade_rubric(PARAMETERS, answer, encoder=request.getfixturevalue(encoder))
+    assert g.misconception is PARAMETERS.misconceptions[0], g.details
+    assert g.verdict is Verdict.WRONG
+
+
+@pytest.mark.parametrize("encoder", ["hashing", "minilm"])
+def test_calling_a_claim_a_myth_is_not_making_it(encoder, request):
+    answer = "It is a myth that the learning rate counts as a learned parameter because it changes during training."
+    g = grade_rubric(PARAMETERS, answer, encoder=request.getfixturevalue(encoder))
+    assert g.misconception is None, g.details
 
 
 def test_a_paraphrase_in_other_words_is_correct(minilm):

@@ -53,6 +53,8 @@ class RefClause:
     subject: tuple[str, str] = ("", "")  # (stem, word) of the named thing it opens on, if any
     sentence: frozenset[str] = frozenset()  # stems of its whole sentence
     inherited: bool = False  # its subject is its clause's or the previous clause's, not in its own words
+    scales: tuple[tuple[str, frozenset[int]], ...] = ()  # figures its sentence writes with a scale ("15T")
+    whole: str = ""  # its clause before the cut at commas ("X, not Y")
 
 
 @dataclass
@@ -78,9 +80,11 @@ def ref_clauses(texts: list[tuple[str, str]]) -> list[RefClause]:
         previous = ("", "")  # "...; they power chat assistants" continues the sentence before the ";"
         for sent in parse(text).sentences:
             whole = frozenset(stems(sent.text))
-            for _, seg, subj, inherited in with_subjects(sent.clauses, previous):
+            scales = tuple(_magnitudes(sent.text).items())
+            for clause, seg, subj, inherited in with_subjects(sent.clauses, previous):
                 out.append(RefClause(tuple(seg.content), _negations(seg), source, seg.text, _negated(seg),
-                                     _negated(seg, NEAR), explicit_negations(seg.text), subj, whole, inherited))
+                                     _negated(seg, NEAR), explicit_negations(seg.text), subj, whole, inherited,
+                                     scales, clause.text))
                 previous = subj if subj[0] else previous
     return out
 
@@ -317,6 +321,55 @@ def _bound_numbers(stems_: tuple[str, ...], reach: int = 1) -> dict[str, str]:
     return {w: n for w, n in out.items() if w not in clash}
 
 
+_SCALES = {"k": 3, "thousand": 3, "m": 6, "million": 6, "b": 9, "bn": 9, "billion": 9, "t": 12, "trillion": 12}
+_SCALED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")\b")
+_SCALE_WORD = r"(?:thousand|million|billion|trillion)s?"
+# "millions of GPU-hours", "billions to trillions of parameters": the scale words and what they count.
+_COUNTED = re.compile(rf"\b({_SCALE_WORD}(?:\s+(?:to|or|and)\s+{_SCALE_WORD})*)\s+of\s+([a-z][a-z\-]*)")
+_SCALE_NAMES = {3: "thousand", 6: "million", 9: "billion", 12: "trillion"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _magnitudes(text: str) -> dict[str, frozenset[int]]:
+    """{figure: its powers of ten} for the figures `text` writes with a scale ("15T", "300 billion"),
+    {"of <stem>": ...} for what scale words count ("millions of GPU-hours"), and {"": ...} for every
+    scale word."""
+    from llmquiz.grading.text import fold
+
+    folded = fold(text)
+    out: dict[str, set[int]] = {}
+    for figure, scale in _SCALED.findall(folded):
+        out.setdefault(figure, set()).add(_SCALES[scale])
+    # "millions of GPU-hours": a scale word counts the word after it.
+    for scales, counted in _COUNTED.findall(folded):
+        for scale in re.findall(r"[a-z]+", scales):
+            if scale.rstrip("s") in _SCALES:
+                out.setdefault(f"of {stem(counted)}", set()).add(_SCALES[scale.rstrip("s")])
+    # Every scale word, whatever it counts ("... vs Transformers with billions+").
+    for scale in re.findall(rf"\b{_SCALE_WORD}", folded):
+        out.setdefault("", set()).add(_SCALES[scale.rstrip("s")])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _rescaled(a_text: str, r: RefClause) -> str:
+    """Why the answer gives a figure of the model answer at another scale ("15 billion" for "15T"), or "".
+
+    Not when the scale is the one the clause's whole sentence gives elsewhere: "billions of parameters"
+    against "millions of parameters" for classic models in a sentence that gives LLMs billions."""
+    ma, mr, sentence = _magnitudes(a_text), _magnitudes(r.text), dict(r.scales)
+    for figure, powers in ma.items():
+        ref = mr.get(figure)
+        # A scale word counting something ("millions of parameters") may count it elsewhere in the
+        # sentence without saying so again: "millions of parameters vs billions".
+        elsewhere = sentence.get("" if figure.startswith("of ") else figure, frozenset())
+        if figure and ref and not powers & ref and not powers & elsewhere:
+            if figure.startswith("of "):
+                return f"{_SCALE_NAMES[min(powers)]}s where the model answer says {_SCALE_NAMES[min(ref)]}s"
+            return (f"{figure} {_SCALE_NAMES[min(powers)]} where the model answer says "
+                    f"{figure} {_SCALE_NAMES[min(ref)]}")
+    return ""
+
+
 def _numbers_rebound(a: tuple[str, ...], r: tuple[str, ...], sentence: frozenset[str] = frozenset()) -> str:
     """Why the answer binds numbers the model answer states (in `r` or its `sentence`) to each other's
     words, or ""."""
@@ -444,6 +497,11 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
             and score >= NUMBER_ALIGN and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
+    # The same figure at another scale: "15 billion tokens" against "15T tokens" is off a thousandfold.
+    scaled = _rescaled(a_text, r) if a_text and r.text else ""
+    if scaled:
+        directions += 1
+        why = why or scaled
     # The same numbers bound to each other's words: "12.9B total, 46.7B active" against "46.7B total,
     # 12.9B active". Each number alone is one the model answer states, so the rule above misses it.
     rebound = _numbers_rebound(_quantities(a_text) if a_text else a, _quantities(r.text) if r.text else r.content,
@@ -514,7 +572,9 @@ def _halves(text: str) -> tuple[set[str], set[str]] | None:
     if m.group(1) == "not" and " but " in after.lower():  # "not X but Y": Y is stated, X rejected
         rejected, stated = after.lower().split(" but ", 1)
         return set(content_stems(before + " " + stated)), set(content_stems(rejected))
-    return set(content_stems(before)), set(content_stems(after))
+    # Each half ends at a comma: "votes rather than searching a tree, cheaper than ToT" rejects the search,
+    # not the price.
+    return set(content_stems(before.rstrip(" ,").rsplit(",", 1)[-1])), set(content_stems(after.split(",", 1)[0]))
 
 
 # One-way relations between two things: "trades compute for memory", "maps text to tokens".
@@ -554,8 +614,9 @@ def _roles(text: str) -> dict[tuple[str, str], tuple[str, str]]:
                 relation, end = f"{' '.join(ws[i - k:i])} than", i - k
         left = [j for j in range(max(0, end - ROLE_GAP), end) if is_content(ws[j], sts[j])]
         right = [j for j in range(i + 1, min(len(ws), i + 1 + ROLE_GAP)) if is_content(ws[j], sts[j])]
-        if left and right:
-            out.setdefault((sts[left[-1]], sts[right[0]]), (relation, f"{ws[left[-1]]} {relation} {ws[right[0]]}"))
+        # A comparison's first thing may sit before its verb: "declining is rewarded more than answering".
+        for j in (left if relation.endswith(" than") else left[-1:]) if right else ():
+            out.setdefault((sts[j], sts[right[0]]), (relation, f"{ws[j]} {relation} {ws[right[0]]}"))
     return out
 
 
@@ -656,8 +717,9 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
 
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
+        rebutted = any(w in lexicon.REBUTTALS for w in words(sent.text))
         for whole, clause, subj, inherited in with_subjects(sent.clauses):
-            v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content)
+            v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content, rebutted)
             swap = moved(clause.text, clause.content, whole.text, model, align, subj if inherited else None) \
                 if v.status in ("agrees", "unaligned") else None
             if swap is not None:
@@ -768,7 +830,7 @@ def _said_elsewhere(a: tuple[str, ...], r: RefClause, refs: list[RefClause],
 
 def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast: dict[str, int],
            contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None,
-           whole: list[str] | tuple[str, ...] = ()) -> Verdict:
+           whole: list[str] | tuple[str, ...] = (), rebutted: bool = False) -> Verdict:
     a = tuple(clause.content)
     if len(a) < 2:
         return Verdict(si, clause.text, "unaligned", parent=parent)
@@ -778,13 +840,16 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
     claim_covers = 0.0
-    # A question or a "whether" clause raises a claim without making it.
-    hypothetical = bool(re.search(r"\bwhether\b|\?", clause.text + parent))
+    # A question or a "whether" clause raises a claim without making it, and a sentence that calls
+    # something a myth or a mistake sets it up to knock it down.
+    hypothetical = rebutted or bool(re.search(r"\bwhether\b|\?", clause.text + parent))
     for r in refs:
         shared, score = _overlap(a, r.content, contrast, weight)
         if shared < MIN_SHARED or score < MIN_ALIGN:
             continue
-        swap = _swapped(clause.text, r.text)
+        # "Y rather than X" against "X, not Y": the model answer's halves span the commas its segments
+        # are cut at.
+        swap = _swapped(clause.text, r.whole or r.text)
         flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text, reaches)
         if flipped and len(set(a)) <= LIST_ITEM and len(whole) > len(a) and _both_sides(tuple(whole), r, contrast_sets):
             flipped = False

@@ -25,6 +25,7 @@ DENSITY_SHARE = 0.9  # credit by meaning scales with the answer's content words 
 TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
 UNSAID_SHARE = 0.5  # credit by meaning for a number or name point whose number or name goes unsaid
 CLAIM_RESTATED = 0.7  # alignment with every word of a misconception's claim that counts as stating it
+MEANING_ALONE = 0.35  # how much closer to a claim than to the whole rubric a clause must be to make it
 
 
 @dataclass
@@ -267,6 +268,18 @@ def _negated_like(alias_text: str, clause_negations: int) -> bool:
     return (alias_neg % 2) != (clause_negations % 2)
 
 
+def _rebuts(sentence: str, claim: str) -> bool:
+    """Whether a sentence may deny a claim it resembles: a negation the claim has not (or the reverse),
+    or a word that calls something false ("It's a myth that ...")."""
+    from llmquiz.grading.parse import negation_count
+    from llmquiz.grading.text import stem, words
+
+    ws, cw = words(sentence), words(claim)
+    if any(w in lexicon.REBUTTALS for w in ws):
+        return True
+    return negation_count(ws, [stem(w) for w in ws]) % 2 != negation_count(cw, [stem(w) for w in cw]) % 2
+
+
 def _misconceptions(ev: Evidence, profile: Profile, parsed: Parsed, counting: set[int], vecs: Any,
                     use: list[int]) -> None:
     import numpy as np
@@ -311,8 +324,11 @@ def _misconceptions(ev: Evidence, profile: Profile, parsed: Parsed, counting: se
             r = int(claim_sim[:, c].argmax())
             margin = float(claim_sim[r, c] - ref_sim[r])
             if claim_sim[r, c] >= 0.45 and margin > 0.05:
-                # Meaning alone never convicts: embeddings barely see "not", so it needs a second signal.
-                scores[c] += min(0.5, 0.3 + margin)
+                # Meaning alone convicts only far closer to the claim than to anything in the rubric, and
+                # not from a clause that may deny it: embeddings barely see "not".
+                alone = margin >= MEANING_ALONE and not _rebuts(parsed.sentences[use[rows[r]]].text,
+                                                                rubric.misconceptions[c].claim)
+                scores[c] += 0.6 if alone else min(0.5, 0.3 + margin)
                 signals[c].append(f"meaning {claim_sim[r, c]:.2f}>{ref_sim[r]:.2f}")
     c = int(scores.argmax())
     if scores[c] > 0:

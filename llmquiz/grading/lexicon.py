@@ -52,6 +52,11 @@ RELATION_WORDS = frozenset([
 RELATION_SYMBOLS = frozenset({"leadsto", "equal", "lessthan", "greaterthan", "approx", "proportional",
                               "atmost", "atleast", "notequal", "times"})
 
+# Words that set a claim up to knock it down: "It's a myth that ...", "a common mistake is to think ...".
+# Not "wrong" or "false": they describe as often ("a wrong guess", "false positives").
+REBUTTALS = frozenset(("myth", "myths", "misconception", "misconceptions", "misconceived", "wrongly",
+                       "mistakenly", "contrary", "fallacy"))
+
 # Negation cues. Implicit negators ("prevents", "stops") count too: "stops the softmax saturating"
 # and "without scaling the softmax saturates" then have the same parity.
 NEGATIONS = frozenset([
@@ -91,7 +96,7 @@ _OPPOSITES: tuple[tuple[str, str], ...] = (
     ("quadratic quadratically", "linear linearly"),
     ("clean", "noisy dirty unclean corrupted"),
     ("absolute", "relative"),
-    ("higher high raise raises raised increase increases", "lower low reduce reduces cut"),
+    ("higher high raise raises raised increase increases", "lower low reduce reduces cut nearzero negligible"),
     ("larger large bigger big greater", "smaller small"),
     ("faster fast quicker quick speeds", "slower slow slows"),
     ("before earlier preceding prior", "after later following subsequent"),

@@ -38,7 +38,7 @@ FOLLOW = 3  # ... within this many content words
 _DETERMINERS = frozenset(("a", "an", "the", "its", "their", "this", "these", "those"))
 _COPULAS = frozenset(("is", "are", "was", "were", "has", "have"))  # "Hyperparameters are ...": a subject
 _OPENERS = frozenset(("and", "while", "whereas", "but", "so"))  # joiners a clause may start with
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'@\-]*")  # "recall@k" is one name
 
 
 def subject(text: str) -> tuple[str, str]:
@@ -60,7 +60,7 @@ def subject(text: str) -> tuple[str, str]:
             continue
         if is_function(low) or w[0].isdigit():
             return "", ""
-        named = (i > 0 and ws[i - 1].lower() in _DETERMINERS) or "-" in w or any(c.isdigit() for c in w) \
+        named = (i > 0 and ws[i - 1].lower() in _DETERMINERS) or "-" in w or "@" in w or any(c.isdigit() for c in w) \
             or sum(c.isupper() for c in w) > 1 or (i + 1 < len(ws) and ws[i + 1].lower() in _COPULAS)
         st = stems(w)  # "GPT-2" is two stems; the first names it
         return (st[0], w) if named and st else ("", "")
