@@ -54,7 +54,7 @@ class RefClause:
     sentence: frozenset[str] = frozenset()  # stems of its whole sentence
     inherited: bool = False  # its subject is its clause's or the previous clause's, not in its own words
     scales: tuple[tuple[str, frozenset[int]], ...] = ()  # figures its sentence writes with a scale ("15T")
-    whole: str = ""  # its clause before the cut at commas ("X, not Y")
+    clause_text: str = ""  # its whole clause, before the cut at commas ("X, not Y")
 
 
 @dataclass
@@ -841,7 +841,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
     why_flip = ""
     claim_covers = 0.0
     # A question or a "whether" clause raises a claim without making it, and a sentence that calls
-    # something a myth or a mistake sets it up to knock it down.
+    # something a myth or a misconception sets it up to knock it down.
     hypothetical = rebutted or bool(re.search(r"\bwhether\b|\?", clause.text + parent))
     for r in refs:
         shared, score = _overlap(a, r.content, contrast, weight)
@@ -849,7 +849,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
             continue
         # "Y rather than X" against "X, not Y": the model answer's halves span the commas its segments
         # are cut at.
-        swap = _swapped(clause.text, r.whole or r.text)
+        swap = _swapped(clause.text, r.clause_text or r.text)
         flipped, why = _flips(a, neg_a, r, contrast_sets, shared, score, swap, negated_a, clause.text, reaches)
         if flipped and len(set(a)) <= LIST_ITEM and len(whole) > len(a) and _both_sides(tuple(whole), r, contrast_sets):
             flipped = False

@@ -52,7 +52,7 @@ RELATION_WORDS = frozenset([
 RELATION_SYMBOLS = frozenset({"leadsto", "equal", "lessthan", "greaterthan", "approx", "proportional",
                               "atmost", "atleast", "notequal", "times"})
 
-# Words that set a claim up to knock it down: "It's a myth that ...", "a common mistake is to think ...".
+# Words that set a claim up to knock it down: "It's a myth that ...", "contrary to what many think ...".
 # Not "wrong" or "false": they describe as often ("a wrong guess", "false positives").
 REBUTTALS = frozenset(("myth", "myths", "misconception", "misconceptions", "misconceived", "wrongly",
                        "mistakenly", "contrary", "fallacy"))
