@@ -297,67 +297,63 @@ def test_numbers_inside_names_bind_nothing(hashing) -> None:
                                    "quality.", hashing) == []
 
 
-def test_a_figure_at_another_scale_is_a_reversal(hashing) -> None:
-    q = "How much data and compute does pre-training take?"
-    ref = ("Modern pre-training uses roughly 1-15 trillion tokens (Llama 3 used about 15T). "
-           "Compute runs to millions of GPU-hours on thousands of GPUs.")
-    flipped = _contradictions(q, ref, "Modern pre-training uses roughly 1-15 billion tokens (Llama 3 used "
-                                      "about 15B).", hashing)
-    assert flipped and flipped[0]["why"] == "15 billion where the model answer says 15 trillion", flipped
-    assert _contradictions(q, ref, "Pre-training takes around 15 trillion tokens, as Llama 3 did with 15T.",
-                           hashing) == []
-
-
-def test_a_scale_word_counting_something_else_in_the_sentence_is_not_a_reversal(hashing) -> None:
-    q = "How do modern LLMs differ from classic language models?"
-    ref = "Classic n-grams and RNNs with millions of parameters vs Transformers with billions+."
-    assert _contradictions(q, ref, "Transformers have billions of parameters.", hashing) == []
-    flipped = _contradictions(q, ref, "Transformers have thousands of parameters.", hashing)
-    assert flipped and flipped[0]["why"] == "thousands where the model answer says millions", flipped
-
-
-def test_definitions_of_two_metrics_traded_are_a_reversal(hashing) -> None:
-    # "Recall@k" opens the clause as one name, so the check for a predicate moved to another subject sees it.
-    q = "What do recall@k and precision@k measure?"
-    ref = ("Recall@k is the fraction of the relevant documents that appear in the top k results. "
-           "Precision@k is the fraction of the top k results that are relevant.")
-    flipped = _contradictions(q, ref, "Recall@k is the fraction of the top k results that are relevant.", hashing)
-    assert flipped and "'Recall@k' where the model answer says 'Precision@k'" in flipped[0]["why"], flipped
-    assert _contradictions(q, ref, "Precision@k is the share of the top k results that are relevant.", hashing) == []
-
-
-def test_near_zero_is_the_low_end_of_a_scale(hashing) -> None:
-    q = "How do you test temperature settings?"
-    ref = "Factual tasks should show near-zero variance between runs, while creative tasks vary a lot."
-    flipped = _contradictions(q, ref, "Factual tasks should show high variance between runs.", hashing)
-    assert flipped and "'high'" in flipped[0]["why"], flipped
-    assert _contradictions(q, ref, "Factual tasks should show near-zero variance between runs.", hashing) == []
-
-
-def test_rather_than_against_a_not_after_a_comma_is_a_swap(hashing) -> None:
+# (question, model answer, reversed answer, part of the reason given, the same claim stated rightly)
+REVERSALS = {
+    "a figure at another scale": (
+        "How much data and compute does pre-training take?",
+        "Modern pre-training uses roughly 1-15 trillion tokens (Llama 3 used about 15T). "
+        "Compute runs to millions of GPU-hours on thousands of GPUs.",
+        "Modern pre-training uses roughly 1-15 billion tokens (Llama 3 used about 15B).",
+        "15 billion where the model answer says 15 trillion",
+        "Pre-training takes around 15 trillion tokens, as Llama 3 did with 15T."),
+    # "billions+" counts parameters too, so only a scale the sentence never gives reverses it.
+    "a scale word counting something else in the sentence": (
+        "How do modern LLMs differ from classic language models?",
+        "Classic n-grams and RNNs with millions of parameters vs Transformers with billions+.",
+        "Transformers have thousands of parameters.",
+        "thousands where the model answer says millions",
+        "Transformers have billions of parameters."),
+    # "Recall@k" opens the clause as one name, so the check for a predicate given to another subject sees it.
+    "two metrics' definitions traded": (
+        "What do recall@k and precision@k measure?",
+        "Recall@k is the fraction of the relevant documents that appear in the top k results. "
+        "Precision@k is the fraction of the top k results that are relevant.",
+        "Recall@k is the fraction of the top k results that are relevant.",
+        "'Recall@k' where the model answer says 'Precision@k'",
+        "Precision@k is the share of the top k results that are relevant."),
+    "high against near-zero": (
+        "How do you test temperature settings?",
+        "Factual tasks should show near-zero variance between runs, while creative tasks vary a lot.",
+        "Factual tasks should show high variance between runs.",
+        "'high'",
+        "Factual tasks should show near-zero variance between runs."),
     # The model answer's "X, not Y" spans a comma, where its clause is cut into segments.
-    q = "Why do LLMs sound confident when they are wrong?"
-    ref = "Pre-training rewards producing a likely continuation, not checking truth, so a guess feels like a fact."
-    flipped = _contradictions(q, ref, "Pre-training rewards checking facts rather than producing a likely "
-                                      "continuation.", hashing)
-    assert flipped and "rather than" in flipped[0]["why"], flipped
-    assert _contradictions(q, ref, "Pre-training rewards a likely continuation rather than checking facts.",
-                           hashing) == []
+    "rather than against a not after a comma": (
+        "Why do LLMs sound confident when they are wrong?",
+        "Pre-training rewards producing a likely continuation, not checking truth, so a guess feels like a fact.",
+        "Pre-training rewards checking facts rather than producing a likely continuation.",
+        "rather than",
+        "Pre-training rewards a likely continuation rather than checking facts."),
+    # ... and each side of "rather than" ends at a comma: voting is set against searching, not the price.
+    "the sides of rather than ending at a comma": (
+        "What is self-consistency, and when is it worth its cost?",
+        "It votes over chains rather than searching a tree, cheaper than Tree of Thoughts.",
+        "It searches a tree rather than voting over chains.",
+        "rather than",
+        "Unlike Tree of Thoughts it just votes instead of searching."),
+    "a comparison whose first thing sits before its verb": (
+        "Why does instruction tuning make hallucination worse?",
+        "Instruction tuning for helpfulness makes it worse, because answering is rewarded more than declining.",
+        "Instruction tuning makes it worse, because declining is rewarded more than answering.",
+        "'declining more than answering'",
+        "Instruction tuning makes it worse, since answering gets rewarded more than declining."),
+}
 
 
-def test_a_comparison_whose_first_thing_sits_before_its_verb_is_read_both_ways(hashing) -> None:
-    q = "Why does instruction tuning make hallucination worse?"
-    ref = "Instruction tuning for helpfulness makes it worse, because answering is rewarded more than declining."
-    flipped = _contradictions(q, ref, "Instruction tuning makes it worse, because declining is rewarded more "
-                                      "than answering.", hashing)
-    assert flipped and "'declining more than answering'" in flipped[0]["why"], flipped
-    assert _contradictions(q, ref, "Instruction tuning makes it worse, since answering gets rewarded more "
-                                   "than declining.", hashing) == []
-
-
-def test_the_sides_of_rather_than_end_at_a_comma(hashing) -> None:
-    q = "What is self-consistency, and when is it worth its cost?"
-    ref = "It votes over chains rather than searching a tree, cheaper than Tree of Thoughts."
-    assert _contradictions(q, ref, "Unlike Tree of Thoughts it just votes instead of searching.", hashing) == []
-    flipped = _contradictions(q, ref, "It searches a tree rather than voting over chains.", hashing)
-    assert flipped and "rather than" in flipped[0]["why"], flipped
+@pytest.mark.parametrize(("question", "reference", "reversed_", "why", "restated"), list(REVERSALS.values()),
+                         ids=list(REVERSALS))
+def test_a_reversal_is_caught_and_the_claim_restated_is_not(question: str, reference: str, reversed_: str,
+                                                             why: str, restated: str, hashing) -> None:
+    flipped = _contradictions(question, reference, reversed_, hashing)
+    assert flipped and why in flipped[0]["why"], flipped
+    assert _contradictions(question, reference, restated, hashing) == []
