@@ -717,7 +717,7 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
 
     out: list[Verdict] = []
     for si, sent in enumerate(answer.sentences):
-        rebutted = any(w in lexicon.REBUTTALS for w in words(sent.text))
+        rebutted = calls_a_myth(sent.text)
         for whole, clause, subj, inherited in with_subjects(sent.clauses):
             v = _judge(si, whole.text, clause, refs, contrast, contrast_sets, weight, whole.content, rebutted)
             swap = moved(clause.text, clause.content, whole.text, model, align, subj if inherited else None) \
@@ -749,6 +749,11 @@ def check(answer: Parsed, refs: list[RefClause], contrast_sets: list[dict[str, i
             v = out[at]
             out[at] = Verdict(si, v.clause, "contradicts", "answer", why, parent=v.parent, score=v.score)
     return out
+
+
+def calls_a_myth(text: str) -> bool:
+    """Whether `text` calls something a myth or a misconception, setting a claim up to knock it down."""
+    return any(w in lexicon.REBUTTALS for w in words(text))
 
 
 def _ref_sentences(model: list[RefClause]) -> list[str]:

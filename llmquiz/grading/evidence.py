@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmquiz.grading import lexicon, neighbours
-from llmquiz.grading.contradiction import Verdict, check
+from llmquiz.grading.contradiction import Verdict, calls_a_myth, check
 from llmquiz.grading.match import Hit, find_alias, same_word, term_share
 from llmquiz.grading.neighbours import Neighbour
 from llmquiz.grading.parse import Parsed, parse
@@ -274,9 +274,9 @@ def _rebuts(sentence: str, claim: str) -> bool:
     from llmquiz.grading.parse import negation_count
     from llmquiz.grading.text import stem, words
 
-    ws, cw = words(sentence), words(claim)
-    if any(w in lexicon.REBUTTALS for w in ws):
+    if calls_a_myth(sentence):
         return True
+    ws, cw = words(sentence), words(claim)
     return negation_count(ws, [stem(w) for w in ws]) % 2 != negation_count(cw, [stem(w) for w in cw]) % 2
 
 
