@@ -347,6 +347,22 @@ REVERSALS = {
         "Instruction tuning makes it worse, because declining is rewarded more than answering.",
         "'declining more than answering'",
         "Instruction tuning makes it worse, since answering gets rewarded more than declining."),
+    # "keeps X from": the negation reaches the words after "from", however long X is.
+    "far where keeping from says near": (
+        "Why does RLHF add a KL penalty?",
+        "The KL penalty keeps the policy near the SFT reference model, so it cannot drift into text that "
+        "exploits the reward model.",
+        "The KL penalty pushes the policy to move far from the SFT reference model.",
+        "'far' where the model answer says 'near'",
+        "The KL penalty keeps the policy being trained from moving too far from the SFT reference model."),
+    # A negation inside the condition an answer sets ("only if prompting can't") denies nothing.
+    "a negation outside the condition": (
+        "When should you fine-tune rather than prompt?",
+        "Try prompt engineering first and fine-tune only when prompting gets too little of the target "
+        "behaviour.",
+        "I'd not try prompt engineering first, and only fine-tune if prompting can't get the target behaviour.",
+        "a negation the model answer does not have",
+        "I'd try prompt engineering first and only fine-tune if prompting can't get the target behaviour."),
 }
 
 
@@ -357,3 +373,35 @@ def test_a_reversal_is_caught_and_the_claim_restated_is_not(question: str, refer
     flipped = _contradictions(question, reference, reversed_, hashing)
     assert flipped and why in flipped[0]["why"], flipped
     assert _contradictions(question, reference, restated, hashing) == []
+
+
+def test_a_clause_denying_a_misconception_does_not_make_it(hashing) -> None:
+    # The claim's own negation ("predict nothing") reaches the verb the answer affirms ("can predict"):
+    # the answer states the correction, in the claim's words.
+    rubric = from_parts(
+        "What do scaling laws say about LLM training?",
+        "Scaling laws are empirical fits: a language model's loss falls as a smooth power law in parameters, "
+        "training tokens and compute, toward an irreducible floor. Because the curves are regular, labs fit "
+        "them on small runs and predict the loss of a much larger run before paying for it.",
+        misconceptions=[{"claim": "Loss drops exponentially and jumps unpredictably, so small runs predict nothing.",
+                         "correction": "Loss follows smooth power laws that extrapolate from small runs."}])
+    stem_ = "Loss falls as a power law in parameters, data and compute, "
+    denied = grade_rubric(rubric, stem_ + "so you can predict how a bigger model will do from smaller experiments.",
+                          encoder=hashing)
+    assert denied.misconception is None and not denied.details["misconception_signals"]
+    assert denied.verdict is not Verdict.WRONG
+    made = grade_rubric(rubric, stem_ + "but small runs predict nothing about a bigger model.", encoder=hashing)
+    assert made.misconception is not None
+
+
+def test_a_negation_with_the_opposite_word_makes_the_claim(hashing) -> None:
+    # "don't need" says "optional": the negation and the reversed word agree, so the clause makes the claim.
+    rubric = from_parts(
+        "What are the standard components of a well-structured prompt?",
+        "A typical prompt has a system message that sets the role, context with the background the model "
+        "needs, the instruction, the input data, and an output-format section that says what shape the "
+        "answer should take.",
+        misconceptions=[{"claim": "Only the instruction matters; context and format are optional decoration.",
+                         "correction": "Missing context and an unspecified format are common causes of bad outputs."}])
+    answer = "Write a clear instruction. You don't need to specify an output format or give any context."
+    assert "clause" in grade_rubric(rubric, answer, encoder=hashing).details["misconception_signals"]

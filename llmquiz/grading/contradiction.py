@@ -546,7 +546,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # one element a string doesn't have" denies nothing it states.
     about_same = about_same and (reaches or not neg_a % 2)
     # "if it is not static" sets a condition rather than denying anything.
-    hedged = bool(_CONDITION.match(a_text.lower()))
+    hedged = bool(_CONDITION.match(a_text.lower())) or _negation_in_condition(a_text)
     # Implicit negations ("to avoid a call", "omitting the base case") restate as often as they reverse,
     # so a flip by negation alone needs a spelled-out one on one side only.
     explicit = explicit_negations(a_text) % 2 != r.explicit % 2 if a_text else True
@@ -558,6 +558,18 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
 
 
 _CONDITION = re.compile(r"\s*(if|when|whenever|unless|once)\b")
+_CONDITION_WORDS = frozenset(("if", "when", "whenever", "unless"))
+
+
+def _negation_in_condition(text: str) -> bool:
+    """Whether every negation of `text` sits in a condition it sets: "only fine-tune if prompting can't
+    get there" denies nothing the model answer states."""
+    from llmquiz.grading.parse import is_negation
+
+    ws = words(text)
+    at = [i for i in range(len(ws)) if is_negation(ws, i)]
+    cond = next((i for i, w in enumerate(ws) if w in _CONDITION_WORDS), None)
+    return bool(at) and cond is not None and at[0] > cond
 _RATHER = re.compile(r"\b(rather than|instead of|as opposed to|not)\b")
 
 
@@ -833,6 +845,29 @@ def _said_elsewhere(a: tuple[str, ...], r: RefClause, refs: list[RefClause],
     return False
 
 
+def _denies(a: tuple[str, ...], denied_a: frozenset[str], a_text: str, r: RefClause) -> bool:
+    """Whether a clause of the other polarity than a claim denies it: a spelled-out negation on either
+    side reaches words the two share. "BERT doesn't use it" denies "BERT also uses a causal mask", and
+    "you can predict a big run from small ones" denies "small runs predict nothing". A claim is loosely
+    worded, so an implied negation ("preventing", "skip") or one that reaches other words says nothing."""
+    if explicit_negations(a_text) % 2 == r.explicit % 2:
+        return False
+    # A negation with a reversed word agrees: "you don't need a format" makes "the format is optional".
+    sa, sr = _sides(a, []), _sides(r.content, [])
+    if any(len(side) == 1 and len(sr.get(pid, side)) == 1 and sr.get(pid, side) != side for pid, side in sa.items()):
+        return False
+    return any(same_word(x, y) for x in denied_a | _object_negated(a_text) for y in r.content) or \
+        any(same_word(x, y) for x in r.negated | _object_negated(r.text) for y in a)
+
+
+_OBJECT_NEGATION = re.compile(r"\b([a-z]+)\s+(?:nothing|none|nobody)\b")
+
+
+def _object_negated(text: str) -> frozenset[str]:
+    """The verb a negative object turns around: "predict" in "small runs predict nothing"."""
+    return frozenset(stem(m.group(1)) for m in _OBJECT_NEGATION.finditer(text.lower()))
+
+
 def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast: dict[str, int],
            contrast_sets: list[dict[str, int]], weight: dict[str, float] | None = None,
            whole: list[str] | tuple[str, ...] = (), rebutted: bool = False) -> Verdict:
@@ -841,6 +876,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
     negated_a = _negated(clause, NEAR)
+    denied_a = _negated(clause)
     reaches = not neg_a % 2 or any(same_word(y, x) for x in negated_a for r in refs for y in r.content)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
@@ -862,7 +898,8 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
             continue
         if flipped and contrast_sets and not _flips(a, neg_a, r, [], shared, score, swap, negated_a, clause.text)[0]:
             flipped = _about_other_item(a, r, refs, contrast_sets, weight)
-        if not flipped and neg_a % 2 != r.negations % 2 and not r.source.startswith("claim"):
+        if not flipped and neg_a % 2 != r.negations % 2 and (not r.source.startswith("claim")
+                                                             or _denies(a, denied_a, clause.text, r)):
             continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")
         if is_claim and hypothetical:

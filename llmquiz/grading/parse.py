@@ -124,9 +124,11 @@ def negated_stems(surfaces: list[str], stems: list[str], window: int | None = No
             live = False
         if w in _SCOPE_END:
             continue
-        if (is_negation(surfaces, i) or s in lexicon.IMPLICIT_NEGATIONS
-                or (w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :])):
+        if is_negation(surfaces, i) or s in lexicon.IMPLICIT_NEGATIONS:
             live, start = True, i
+        elif w in ("keeps", "keep", "kept", "keeping") and "from" in surfaces[i + 1 :]:
+            # "keeps the model being trained from moving too far": the reach counts from "from".
+            live, start = True, surfaces.index("from", i + 1)
         elif live and is_content(w, s):
             out.add(s)
     return frozenset(out)
