@@ -355,6 +355,14 @@ REVERSALS = {
         "The KL penalty pushes the policy to move far from the SFT reference model.",
         "'far' where the model answer says 'near'",
         "The KL penalty keeps the policy being trained from moving too far from the SFT reference model."),
+    # "10%" is the model answer's "10 points": only another figure differs.
+    "another figure, whatever its unit": (
+        "How would you test for the lost-in-the-middle effect?",
+        "Measure accuracy at each position. If middle positions are more than about 10 points worse than "
+        "the ends, reorder the retrieved chunks.",
+        "If the middle is more than about 40% worse than the ends, reorder the retrieved chunks.",
+        "40% where the model answer says 10",
+        "If the middle is more than about 10% worse than the ends, reorder the retrieved chunks."),
     # A negation inside the condition an answer sets ("only if prompting can't") denies nothing.
     "a negation outside the condition": (
         "When should you fine-tune rather than prompt?",

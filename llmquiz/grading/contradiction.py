@@ -493,7 +493,9 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     na = {x for x in a if has_digit(x)}
     nr = {x for x in r.content if has_digit(x)}
     # A number rounded from the model answer's ("47B" for 46.7B) is the same number.
-    if (na and nr and not any(same_word(y, x) for x in na for y in nr) and shared >= NUMBER_SHARED
+    # "10%" is "10 points": the unit is not the figure.
+    if (na and nr and not any(same_word(y, x) or y.rstrip("%") == x.rstrip("%") for x in na for y in nr)
+            and shared >= NUMBER_SHARED
             and score >= NUMBER_ALIGN and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
