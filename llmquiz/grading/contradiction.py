@@ -437,6 +437,11 @@ def _local_flip(a_text: str, r_text: str, pid: int,
     return None
 
 
+def _one_each(side_a: set[int], side_r: set[int] | None) -> bool:
+    """Whether two clauses take one side each of a pair, and not the same one."""
+    return bool(side_r) and len(side_a) == 1 and len(side_r or ()) == 1 and side_a != side_r
+
+
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
            shared: int, score: float, swap: bool = False,
            negated_a: frozenset[str] | None = None, a_text: str = "", reaches: bool = True) -> tuple[bool, str]:
@@ -454,7 +459,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
         side_r = sr.get(pid)
         if not side_r:
             continue
-        one_each = len(side_a) == 1 and len(side_r) == 1 and side_a != side_r
+        one_each = _one_each(side_a, side_r)
         if isinstance(pid, str):  # a prefix pair: "overtrained" / "undertrained", "trusted" / "untrusted"
             if one_each and shared >= NUMBER_SHARED:
                 directions += 1
@@ -560,6 +565,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
 
 
 _CONDITION = re.compile(r"\s*(if|when|whenever|unless|once)\b")
+# Inside a clause "once" is as often "one time" as a condition ("it runs once, not per token").
 _CONDITION_WORDS = frozenset(("if", "when", "whenever", "unless"))
 
 
@@ -572,6 +578,8 @@ def _negation_in_condition(text: str) -> bool:
     at = [i for i in range(len(ws)) if is_negation(ws, i)]
     cond = next((i for i, w in enumerate(ws) if w in _CONDITION_WORDS), None)
     return bool(at) and cond is not None and at[0] > cond
+
+
 _RATHER = re.compile(r"\b(rather than|instead of|as opposed to|not)\b")
 
 
@@ -847,18 +855,19 @@ def _said_elsewhere(a: tuple[str, ...], r: RefClause, refs: list[RefClause],
     return False
 
 
-def _denies(a: tuple[str, ...], denied_a: frozenset[str], a_text: str, r: RefClause) -> bool:
+def _denies(clause: Clause, r: RefClause) -> bool:
     """Whether a clause of the other polarity than a claim denies it: a spelled-out negation on either
     side reaches words the two share. "BERT doesn't use it" denies "BERT also uses a causal mask", and
     "you can predict a big run from small ones" denies "small runs predict nothing". A claim is loosely
     worded, so an implied negation ("preventing", "skip") or one that reaches other words says nothing."""
-    if explicit_negations(a_text) % 2 == r.explicit % 2:
+    a = tuple(clause.content)
+    if explicit_negations(clause.text) % 2 == r.explicit % 2:
         return False
     # A negation with a reversed word agrees: "you don't need a format" makes "the format is optional".
-    sa, sr = _sides(a, []), _sides(r.content, [])
-    if any(len(side) == 1 and len(sr.get(pid, side)) == 1 and sr.get(pid, side) != side for pid, side in sa.items()):
+    sr = _sides(r.content, [])
+    if any(_one_each(side, sr.get(pid)) for pid, side in _sides(a, []).items()):
         return False
-    return any(same_word(x, y) for x in denied_a | _object_negated(a_text) for y in r.content) or \
+    return any(same_word(x, y) for x in _negated(clause) | _object_negated(clause.text) for y in r.content) or \
         any(same_word(x, y) for x in r.negated | _object_negated(r.text) for y in a)
 
 
@@ -878,7 +887,6 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         return Verdict(si, clause.text, "unaligned", parent=parent)
     neg_a = _negations(clause)
     negated_a = _negated(clause, NEAR)
-    denied_a = _negated(clause)
     reaches = not neg_a % 2 or any(same_word(y, x) for x in negated_a for r in refs for y in r.content)
     best = {"agree": (0.0, ""), "flip": (0.0, ""), "claim": (0.0, ""), "unclaim": (0.0, "")}
     why_flip = ""
@@ -901,7 +909,7 @@ def _judge(si: int, parent: str, clause: Clause, refs: list[RefClause], contrast
         if flipped and contrast_sets and not _flips(a, neg_a, r, [], shared, score, swap, negated_a, clause.text)[0]:
             flipped = _about_other_item(a, r, refs, contrast_sets, weight)
         if not flipped and neg_a % 2 != r.negations % 2 and (not r.source.startswith("claim")
-                                                             or _denies(a, denied_a, clause.text, r)):
+                                                             or _denies(clause, r)):
             continue  # polarity differs, too loosely aligned to call it a contradiction: no evidence either way
         is_claim = r.source.startswith("claim")
         if is_claim and hypothetical:
