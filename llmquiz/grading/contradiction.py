@@ -370,13 +370,19 @@ def _rescaled(a_text: str, r: RefClause) -> str:
     return ""
 
 
+def _same_number(ref: str, said: str) -> bool:
+    """Whether a number said gives the figure of `ref`: "47b" rounds 46.7B, and "10%" is "10 points"
+    (the unit is not the figure)."""
+    return same_word(ref, said) or ref.rstrip("%") == said.rstrip("%")
+
+
 def _numbers_rebound(a: tuple[str, ...], r: tuple[str, ...], sentence: frozenset[str] = frozenset()) -> str:
     """Why the answer binds numbers the model answer states (in `r` or its `sentence`) to each other's
     words, or ""."""
     ba, br = _bound_numbers(a), _bound_numbers(r)
     for w, x in ba.items():
         y = next((n for v, n in br.items() if same_word(v, w)), None)
-        if y is not None and y != x and y in a and (x in r or x in sentence):
+        if y is not None and not _same_number(y, x) and y in a and (x in r or x in sentence):
             return f"{x} {w} where the model answer says {y} {w}"
     return ""
 
@@ -439,7 +445,7 @@ def _local_flip(a_text: str, r_text: str, pid: int,
 
 def _one_each(side_a: set[int], side_r: set[int] | None) -> bool:
     """Whether two clauses take one side each of a pair, and not the same one."""
-    return bool(side_r) and len(side_a) == 1 and len(side_r or ()) == 1 and side_a != side_r
+    return side_r is not None and len(side_a) == len(side_r) == 1 and side_a != side_r
 
 
 def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dict[str, int]],
@@ -497,10 +503,7 @@ def _flips(a: tuple[str, ...], neg_a: int, r: RefClause, contrast_sets: list[dic
     # A different number where the model answer states one: "1 token per parameter" vs "20".
     na = {x for x in a if has_digit(x)}
     nr = {x for x in r.content if has_digit(x)}
-    # A number rounded from the model answer's ("47B" for 46.7B) is the same number.
-    # "10%" is "10 points": the unit is not the figure.
-    if (na and nr and not any(same_word(y, x) or y.rstrip("%") == x.rstrip("%") for x in na for y in nr)
-            and shared >= NUMBER_SHARED
+    if (na and nr and not any(_same_number(y, x) for x in na for y in nr) and shared >= NUMBER_SHARED
             and score >= NUMBER_ALIGN and _number_contexts(a) & _number_contexts(r.content)):
         directions += 1
         why = why or f"{sorted(na)[0]} where the model answer says {sorted(nr)[0]}"
@@ -810,7 +813,7 @@ def _crossed_numbers(a_text: str, r_text: str) -> str:
     ba, br = _bound_numbers(_quantities(a_text), 2), _bound_numbers(_quantities(r_text), 2)
     for w, x in ba.items():
         y = br.get(w)
-        if y is None or y == x or same_word(x, y):
+        if y is None or _same_number(y, x):
             continue
         # ... and the other way round: a word the model answer binds to x, the answer binds to y.
         if any(n == x and ba.get(v) == y for v, n in br.items()):
