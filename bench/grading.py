@@ -89,7 +89,7 @@ def heldout_calibration(pred: list[float], gold: list[float], groups: list[int])
 
 
 # Evidence the grader reports in Grade.details, combined linearly by `heldout_linear`.
-EVIDENCE = ("raw", "coverage", "lexical_coverage", "semantic_coverage", "recall", "similarity", "density",
+EVIDENCE = ("expected", "coverage", "lexical_coverage", "semantic_coverage", "recall", "similarity", "density",
             "closeness")
 
 
@@ -140,7 +140,7 @@ def mohler(path: Path, encoder: object, limit: int | None) -> dict:
              for r in rows)
     grades = list(grade_jsonl(lines, encoder))
     score = [float(g["score"]) for g in grades]
-    cont = [float(g["details"]["raw"]) for g in grades]
+    cont = [float(g["details"]["expected"]) for g in grades]
     gold = [float(r["score"]) for r in rows]
     groups = [int(r["assignment"]) for r in rows]
     base = tfidf_cosines(rows)
@@ -231,8 +231,8 @@ def _reason(kind: str, g: object) -> str:
         if d["misconception_signals"]:
             return f"the wrong claim only weakly matches a listed misconception; scored {score}"
         return f"a fluent wrong claim with no reversal, negation or listed misconception to detect; scored {score}"
-    if d["capped_by"] in ("contradiction", "misconception", "salad"):
-        return f"a correct answer wrongly capped by the {d['capped_by']} check; scored {score}"
+    if d["reason"] in ("contradiction", "misconception", "salad", "polar-flip"):
+        return f"a correct answer read as {d['reason']}; scored {score}"
     if d["contradictions"]:
         return f"a false contradiction ({d['contradictions'][0]['why']}); scored {score}"
     return f"terse or reworded: aliases matched {d['lexical_coverage']:.0%} of the key points; scored {score}"
@@ -252,6 +252,216 @@ def write_known_failures(path: Path, names: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# ---------------------------------------------------------------- the labelled corpus (bench/data/corpus.jsonl)
+
+CORPUS = DATA / "corpus.jsonl"
+SECOND = DATA / "corpus_second_scorer.jsonl"
+VIEWS = ("card", "reference")  # graded through grade(card, ...), and through question + model answer only
+
+
+def verdict_of(score: float) -> str:
+    return "correct" if score >= 4 else "partial" if score >= 2 else "wrong"
+
+
+def _corpus_rows(split: str) -> list[dict]:
+    return [r for r in _read_jsonl(CORPUS) if r["split"] == split] if CORPUS.is_file() else []
+
+
+def _grade_views(rows: list[dict], encoder: object) -> dict[str, list[dict]]:
+    """Grade each corpus row through both views; the Grade dicts per view, in row order."""
+    from llmquiz import decks
+    from llmquiz.grading import grade, grade_rubric
+    from llmquiz.grading.rubric import from_parts
+
+    cards = dict(decks.load_valid().cards)
+    out: dict[str, list[dict]] = {v: [] for v in VIEWS}
+    for r in rows:
+        card = cards[r["card"]]
+        out["card"].append(grade(card, r["answer"], encoder=encoder).to_dict())  # type: ignore[arg-type]
+        rub = from_parts(card.question, card.answer)
+        out["reference"].append(grade_rubric(rub, r["answer"], encoder=encoder).to_dict())  # type: ignore[arg-type]
+    return out
+
+
+def agreement(rows: list[dict], scores: list[int]) -> dict:
+    """Verdict agreement overall and per kind, within one point, Spearman, and wrong answers passed."""
+    gold = [r["score"] for r in rows]
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for r, s in zip(rows, scores, strict=True):
+        total[r["kind"]] += 1
+        right[r["kind"]] += verdict_of(s) == verdict_of(r["score"])
+    wrong = [s for r, s in zip(rows, scores, strict=True) if verdict_of(r["score"]) == "wrong"]
+    return {
+        "n": len(rows),
+        "verdict": sum(right.values()) / max(1, len(rows)),
+        "within1": sum(abs(a - b) <= 1 for a, b in zip(scores, gold, strict=True)) / max(1, len(rows)),
+        "spearman": spearman([float(s) for s in scores], [float(g) for g in gold]) if rows else 0.0,
+        "wrong_passed": sum(verdict_of(s) == "correct" for s in wrong) / max(1, len(wrong)),
+        "kinds": {k: right[k] / total[k] for k in sorted(total)},
+    }
+
+
+def corpus_test(encoder: object) -> dict:
+    """Agreement on the corpus's held-out rows (the held-out writer's and the held-out fold's), per view,
+    and separately on the writer alone and the fold alone."""
+    rows = _corpus_rows("test")
+    if not rows:
+        return {}
+    graded = _grade_views(rows, encoder)
+    heldout_writer = _read_jsonl(CORPUS)[0]["heldout_writer"]
+    out = {}
+    for view in VIEWS:
+        scores = [g["score"] for g in graded[view]]
+        out[view] = agreement(rows, scores)
+        for label, keep in (("writer", lambda r: r["writer"] == heldout_writer),
+                            ("fold", lambda r: r["writer"] != heldout_writer)):
+            idx = [i for i, r in enumerate(rows) if keep(r)]
+            out[f"{view}_{label}"] = agreement([rows[i] for i in idx], [scores[i] for i in idx])
+    out["scores"] = {v: [g["score"] for g in graded[v]] for v in VIEWS}
+    return out
+
+
+def leave_one_topic_out(name: str) -> dict:
+    """Agreement per view when each topic's training rows are graded by judges and a scorer fitted on the
+    other topics' rows alone (the hand-written evidence is the shipped grader's; everything learned is
+    refitted, so no answer of the topic, nor its cards, was seen)."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO / "tools"))
+    import train_grader as tg
+
+    rows = tg.training_rows()
+    corpus = [i for i, r in enumerate(rows) if r["writer"] != "dev"]
+    if not corpus:
+        return {}
+    pred = np.full(len(rows), -1)
+    for t in sorted({rows[i]["topic"] for i in corpus}):
+        test = [i for i in corpus if rows[i]["topic"] == t]
+        train = [r for r in rows if r["topic"] != t]
+        pred[test] = tg.heldout_scores(train, [rows[i] for i in test], name)
+    out = {}
+    for view in VIEWS:
+        idx = [i for i in corpus if rows[i]["view"] == view]
+        out[view] = agreement([rows[i] for i in idx], [int(pred[i]) for i in idx])
+    return out
+
+
+def inter_rater() -> dict:
+    """How often two scorers agree on the same answers: the ceiling for the grader."""
+    if not (SECOND.is_file() and CORPUS.is_file()):
+        return {}
+    first = {r["id"]: r for r in _read_jsonl(CORPUS)}
+    pairs = [(first[r["id"]]["score"], r["score"]) for r in _read_jsonl(SECOND) if r["id"] in first]
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    return {"n": len(pairs),
+            "verdict": sum(verdict_of(x) == verdict_of(y) for x, y in pairs) / max(1, len(pairs)),
+            "within1": sum(abs(x - y) <= 1 for x, y in pairs) / max(1, len(pairs)),
+            "exact": sum(x == y for x, y in pairs) / max(1, len(pairs)),
+            "spearman": spearman([float(x) for x in a], [float(y) for y in b])}
+
+
+# ---------------------------------------------------------------- SemEval-2013 (3-way)
+
+SEMEVAL_SETS = ("semeval2013_beetle_test_uq", "semeval2013_scientsbank_test_uq", "semeval2013_scientsbank_test_ud")
+SEMEVAL_LABELS = ("correct", "contradictory", "incorrect")
+
+
+def three_way(g: dict) -> str:
+    """A grade read as SemEval's labels: correct, contradictory (it says the opposite of the reference or
+    makes a misconception) or incorrect."""
+    if g["verdict"] == "correct":
+        return "correct"
+    reason = g["details"].get("reason", g["details"].get("capped_by", ""))
+    return "contradictory" if reason in ("contradiction", "polar-flip", "misconception") else "incorrect"
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    f1s = []
+    for lab in SEMEVAL_LABELS:
+        tp = sum(g == p == lab for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == lab != g for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == lab != p for g, p in zip(gold, pred, strict=True))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(f1s) / len(f1s)
+
+
+def semeval(folder: Path, encoder: object, limit: int | None) -> dict:
+    from llmquiz.grading.batch import grade_jsonl
+
+    out = {}
+    for name in SEMEVAL_SETS:
+        path = folder / f"{name}.jsonl"
+        if not path.is_file():
+            continue
+        rows = _read_jsonl(path)[:limit] if limit else _read_jsonl(path)
+        lines = (json.dumps({"question": r["question"], "reference": r["reference"], "answer": r["answer"]})
+                 for r in rows)
+        pred = [three_way(g) for g in grade_jsonl(lines, encoder)]  # type: ignore[arg-type]
+        gold = [r["label"] for r in rows]
+        out[name] = {"n": len(rows), "macro_f1": macro_f1(gold, pred),
+                     "accuracy": sum(a == b for a, b in zip(gold, pred, strict=True)) / len(rows)}
+    return out
+
+
+# ---------------------------------------------------------------- the previous grader, in the same run
+
+BASELINE_SCRIPT = r"""
+import json, sys
+from llmquiz import decks
+from llmquiz.grading import grade, grade_rubric
+from llmquiz.grading.encoders import get_encoder
+from llmquiz.grading.rubric import from_parts
+enc = get_encoder(sys.argv[1])
+cards = dict(decks.load_valid().cards)
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("card"):
+        g = grade(cards[r["card"]], r["answer"], encoder=enc)
+    else:
+        g = grade_rubric(from_parts(r["question"], r["reference"], r.get("key_points"), r.get("misconceptions")),
+                         r["answer"], encoder=enc)
+    print(json.dumps({"score": g.score, "verdict": g.verdict.value, "details": g.details}))
+"""
+
+
+def baseline_grades(rev: str, name: str, requests: list[dict]) -> list[dict]:
+    """Grade `requests` with the grader at git revision `rev` (its code, today's decks), in a subprocess."""
+    import shutil
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix="llmquiz-baseline-"))
+    tree = tmp / "tree"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev], check=True,
+                   capture_output=True)
+    try:
+        shutil.rmtree(tree / "decks")
+        shutil.copytree(REPO / "decks", tree / "decks")
+        env = {**os.environ, "PYTHONPATH": str(tree), "LLMQUIZ_HOME": str(tmp / "home")}
+        res = subprocess.run([sys.executable, "-c", BASELINE_SCRIPT, name], input="".join(
+            json.dumps(r) + "\n" for r in requests), capture_output=True, text=True, env=env, check=True)
+        return [json.loads(line) for line in res.stdout.splitlines()]
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def baseline_corpus(rev: str, name: str) -> dict:
+    rows = _corpus_rows("test")
+    if not rows:
+        return {}
+    from llmquiz import decks
+
+    cards = dict(decks.load_valid().cards)
+    reqs = [{"card": r["card"], "answer": r["answer"]} for r in rows]
+    reqs += [{"question": cards[r["card"]].question, "reference": cards[r["card"]].answer, "answer": r["answer"]}
+             for r in rows]
+    got = baseline_grades(rev, name, reqs)
+    n = len(rows)
+    return {"card": agreement(rows, [g["score"] for g in got[:n]]),
+            "reference": agreement(rows, [g["score"] for g in got[n:]])}
+
+
 # ---------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,6 +473,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-mohler", action="store_true")
     ap.add_argument("--skip-latency", action="store_true")
     ap.add_argument("--dev", action="store_true", help="also report the dev file (tuning data)")
+    ap.add_argument("--semeval", type=Path, default=DEFAULT_MOHLER.parent,
+                    help="folder with the SemEval-2013 test files (default ../shared/bench)")
+    ap.add_argument("--skip-semeval", action="store_true")
+    ap.add_argument("--skip-loto", action="store_true", help="skip the leave-one-topic-out refits")
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="also grade the corpus test rows with the grader at git revision REV")
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     ap.add_argument("--write-known-failures", action="store_true",
                     help="rewrite tests/fixtures/grading_known_failures.yaml from the decks and exit")
@@ -288,16 +504,29 @@ def main(argv: list[str] | None = None) -> int:
             res["mohler"] = mohler(args.mohler, enc, args.limit)
         else:
             notes.append(f"Mohler skipped: {args.mohler} not found (pass --mohler PATH).")
+        res["corpus"] = corpus_test(enc)
+        if not args.skip_loto:
+            res["loto"] = leave_one_topic_out(name)
+        if args.baseline:
+            res["baseline"] = baseline_corpus(args.baseline, name)
+        if not args.skip_semeval:
+            res["semeval"] = semeval(args.semeval, enc, args.limit)
         for split in ("test", "dev") if args.dev else ("test",):
             path = args.data / f"llm_answers_{split}.jsonl"
             if path.is_file() and path.stat().st_size:
                 res[f"llm_{split}"] = llm_answers(path, enc)
             else:
                 notes.append(f"LLM answers ({split}) skipped: {path} missing or empty.")
+    rater = inter_rater()
+    for res in results.values():
+        res.get("corpus", {}).pop("scores", None)
     if args.json:
-        print(json.dumps({"results": results, "notes": sorted(set(notes))}, indent=2))
+        print(json.dumps({"results": results, "inter_rater": rater, "notes": sorted(set(notes))}, indent=2))
         return 0
     print(_table(results))
+    if rater:
+        print(f"Inter-rater (n={rater['n']}): verdict {rater['verdict']:.0%}, within 1 {rater['within1']:.0%}, "
+              f"exact {rater['exact']:.0%}, Spearman {rater['spearman']:.2f}")
     for note in sorted(set(notes)):
         print(note)
     return 0
@@ -329,6 +558,30 @@ def _table(results: dict[str, dict]) -> str:
         add("TF-IDF cosine baseline Pearson", "mohler", "baseline_pearson")
         add("TF-IDF cosine baseline Spearman", "mohler", "baseline_spearman")
         add("TF-IDF baseline RMSE, held-out calibration", "mohler", "baseline_rmse_heldout")
+    def corpus_rows(section: str, label: str, views: tuple[str, ...]) -> None:
+        for view in views:
+            blocks = [results[n].get(section, {}).get(view) for n in names]
+            first = next((b for b in blocks if b), None)
+            if not first:
+                continue
+            tag = f"{label} [{view}] (n={first['n']})"
+            rows.append((f"{tag} verdict agreement", *(f(b and b["verdict"], "{:.0%}") for b in blocks)))
+            rows.append((f"{tag} within 1", *(f(b and b["within1"], "{:.0%}") for b in blocks)))
+            rows.append((f"{tag} Spearman", *(f(b and b["spearman"], "{:.2f}") for b in blocks)))
+            rows.append((f"{tag} wrong graded correct", *(f(b and b["wrong_passed"], "{:.0%}") for b in blocks)))
+            if section == "corpus" and "_" not in view:
+                for kind in sorted(first["kinds"]):
+                    rows.append((f"{tag} kind {kind}",
+                                 *(f(b and b["kinds"].get(kind), "{:.0%}") for b in blocks)))
+
+    corpus_rows("corpus", "Corpus test", ("card", "reference", "card_writer", "card_fold", "reference_writer",
+                                          "reference_fold"))
+    corpus_rows("baseline", "Previous grader, corpus test", VIEWS)
+    corpus_rows("loto", "Leave one topic out (training rows)", VIEWS)
+    for set_name in SEMEVAL_SETS:
+        add(f"SemEval {set_name.removeprefix('semeval2013_')} 3-way macro-F1", "semeval", set_name, "{}")
+        rows[-1] = (rows[-1][0], *(f(results[n].get("semeval", {}).get(set_name, {}).get("macro_f1"))
+                                   for n in names))
     for split in ("test", "dev"):
         key = f"llm_{split}"
         if not any(key in results[n] for n in names):

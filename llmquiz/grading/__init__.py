@@ -1,9 +1,10 @@
 """Grading free-text answers: one entry point, `grade(card, answer) -> Grade`.
 
 The study loop, `llmquiz grade` and the deck self-tests all go through `grade`, so the inside can
-improve without any caller changing. The grader combines key-point coverage (aliases, normalised
-words, typos, meaning), whole-answer similarity, contradiction and misconception checks and a
-keyword-salad check; see `scorer.py` for how they add up.
+improve without any caller changing. The grader gathers evidence (key-point coverage in words and in
+meaning, whole-answer similarity, contradiction and misconception checks, a keyword-salad check, the
+card an answer fits instead) and a model fitted on labelled answers turns it into a score on the scale
+of GRADING.md; see `scorer.py`.
 """
 
 from __future__ import annotations
@@ -56,4 +57,4 @@ def grade_rubric(rubric: Rubric, answer: str, *, encoder: Encoder | None = None)
     enc = encoder if encoder is not None else default_encoder()
     answer = answer if isinstance(answer, str) else str(answer or "")
     prof = profiles.get(rubric, enc)
-    return to_grade(rubric, gather(prof, answer, enc))
+    return to_grade(rubric, gather(prof, answer, enc), enc.name)

@@ -37,6 +37,11 @@ class PointEvidence:
     named_only: bool = False  # an alias occurred only in a list of terms
     contradicted: bool = False  # an alias occurred in a clause that says the opposite
     hit: Hit | None = None
+    closeness: float = 0.0  # calibrated closeness of the closest answer clause, before the number rule
+    share: float = 1.0  # the number rule's factor: 0 when a needed number or name is missing or different
+    clause: str = ""  # the answer clause closest in meaning (quoted in the checklist)
+    pair: Any = None  # (key point vector, that clause's vector), for the learned judge
+    prob: float | None = None  # the judge's probability that the answer states this point
 
 
 @dataclass
@@ -65,6 +70,12 @@ class Evidence:
     numbers_stated: float = 1.0  # share of number or name key points whose number or name is stated
     density: float = 0.0  # answer content words that count, relative to 90% of the model answer's (0-1)
     elsewhere: Neighbour | None = None  # another deck card the answer fits far better than this one
+    # Each answer clause with its closest model-answer clause, for the learned false-claim judge.
+    clause_texts: list[str] = field(default_factory=list)
+    clause_scalars: list[list[float]] = field(default_factory=list)
+    clause_pairs: Any = None  # (n, 2, d): the clause's vector and its closest model-answer clause's
+    false_probs: list[float] = field(default_factory=list)  # the judge's probability that each clause is false
+    parsed: Parsed | None = field(default=None, repr=False)  # the answer, read once
 
     @property
     def contradictions(self) -> list[Verdict]:
@@ -136,6 +147,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     ev = Evidence()
     ev.truncated = len(answer) > MAX_CHARS
     parsed = parse(answer)
+    ev.parsed = parsed
     ev.words = parsed.content_words
     rubric = profile.rubric
     if not parsed.sentences:
@@ -250,10 +262,12 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
                 else:
                     share = UNSAID_SHARE
                 pe.semantic = float(cal[k]) * share
+                pe.closeness, pe.share = float(cal[k]), share
                 if needed:
                     stated.append(share)
             ev.numbers_stated = sum(stated) / len(stated) if stated else 1.0
     use = [u[0] for u in units]
+    _pairs(ev, profile, parsed, units, vecs, good, contradicting, bad_clauses, encoder)
 
     # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
     # meaning to the claim than to anything in the model answer.
@@ -261,6 +275,54 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     if not ev.idk:
         ev.elsewhere = neighbours.library().elsewhere(rubric, answer[:MAX_CHARS])
     return ev
+
+
+def _pairs(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int, str, int]], vecs: Any,
+           good: list[int], contradicting: set[tuple[int, str]], bad: set[tuple[int, str]], encoder: Encoder) -> None:
+    """The readings the learned judges need (judges.py): each key point with the answer clause closest to
+    it, and every answer clause (those the rules call contradicting too) with the closest model-answer
+    clause, its closeness to the card's misconceptions, its negations and its numbers."""
+    import numpy as np
+
+    from llmquiz.grading.parse import explicit_negation_count
+    from llmquiz.grading.text import words
+
+    if good and len(profile.point_vecs):
+        g = vecs[good]
+        best = (g @ profile.point_vecs.T).argmax(axis=0)
+        for k, pe in enumerate(ev.points):
+            j = int(best[k])
+            pe.clause = units[good[j]][1]
+            pe.pair = (profile.point_vecs[k], g[j])
+    # Clauses the rules call contradicting were left out of `units` (they earn no credit): embed them here.
+    extra = [(i, cl.text) for i, s in enumerate(parsed.sentences) if not s.salad for cl in s.clauses
+             if (i, cl.text) in contradicting][:MAX_ENCODED]
+    texts = [u[1] for u in units] + [t for _, t in extra]
+    keys = [(u[0], u[1]) for u in units] + extra
+    if not texts or not len(profile.sent_vecs):
+        return
+    cv = vecs
+    if extra:
+        ex = np.asarray(encoder.encode([t for _, t in extra]), dtype=np.float32)
+        ex = ex / np.maximum(np.linalg.norm(ex, axis=1, keepdims=True), 1e-12)
+        cv = np.vstack([vecs, ex])
+    ref = cv @ profile.sent_vecs.T  # (n, m)
+    near = ref.argmax(axis=1)
+    ref_cal = _calibrate(ref.max(axis=1), profile.sent_floor[near])
+    claim_cal = np.zeros(len(texts))
+    if len(profile.claim_vecs):
+        claim_cal = _calibrate(cv @ profile.claim_vecs.T, profile.claim_floor[None, :]).max(axis=1)
+    numbers = profile.reference_numbers
+    for n, (key, text) in enumerate(zip(keys, texts, strict=True)):
+        ws = words(text)
+        neg = explicit_negation_count(ws) % 2 != profile.sent_negations[int(near[n])] % 2 \
+            if profile.sent_negations else False
+        digits = [w for w in ws if any(c.isdigit() for c in w)]
+        ev.clause_texts.append(text)
+        ev.clause_scalars.append([float(ref_cal[n]), float(claim_cal[n]), float(claim_cal[n] - ref_cal[n]),
+                                  float(key in contradicting), float(key in bad and key not in contradicting),
+                                  float(neg), float(bool(digits) and any(w not in numbers for w in digits))])
+    ev.clause_pairs = np.stack([cv, profile.sent_vecs[near]], axis=1)
 
 
 def _negated_like(alias_text: str, clause_negations: int) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses, word_weights
 from llmquiz.grading.match import Alias, compile_alias
-from llmquiz.grading.parse import content_stems
+from llmquiz.grading.parse import content_stems, explicit_negation_count
 from llmquiz.grading.rubric import Rubric
 from llmquiz.grading.subjects import Term, terms
 from llmquiz.grading.text import clauses, has_digit, sentences, stem, words, written_numbers
@@ -92,6 +92,8 @@ class Profile:
     point_exact: list[set[str]] = field(default_factory=list)  # numbers or names a point needs said
     weights: dict[str, float] = field(default_factory=dict)  # alignment weight of words common on the card
     terms: dict[str, Term] = field(default_factory=dict)  # things the question asks about, for swaps
+    sent_negations: list[int] = field(default_factory=list)  # spelled-out negations in each model-answer clause
+    reference_numbers: frozenset[str] = frozenset()  # words with a digit in the model answer and key points
 
 
 # Closeness to the model answer's clauses counts from 30% of the way between the background floor and
@@ -233,6 +235,9 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
         terms=terms([r for r in refs if r.source == "answer"], rubric.question),
         sent_topic_floor=topic_floor(sents, question[0], sent_floor, RECALL_TOPIC_SHARE),
         point_topic_floor=topic_floor(points, question[0], point_floor, 1.0),
+        sent_negations=[explicit_negation_count(words(t)) for t in _texts(rubric)[0][1:1 + len(sents)]],
+        reference_numbers=frozenset(w for t in (rubric.reference, *(p.text for p in rubric.points))
+                                    for w in words(t) if has_digit(w)),
     )
 
 

@@ -38,6 +38,7 @@ class Grade:
     misconception: Misconception | None = None
     unsure: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    quotes: tuple[str, ...] = ()  # for each found point, the words of the answer that state it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,5 +49,6 @@ class Grade:
             "feedback": self.feedback,
             "misconception": self.misconception.to_dict() if self.misconception else None,
             "unsure": self.unsure,
+            "quotes": list(self.quotes),
             "details": dict(self.details),
         }
