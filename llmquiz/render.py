@@ -219,7 +219,9 @@ def _pct(x: float | None) -> str:
 
 def _bars(con: Console, title: str, rows: Sequence[tuple[str, int]], style: str) -> None:
     peak = max((n for _, n in rows), default=0) or 1
-    width = 40
+    label = max((len(x) for x, _ in rows), default=0)
+    # The bar takes what the label and the count leave, so a count never wraps away from its bar.
+    width = max(4, min(40, con.width - label - len(f" {peak}") - 4))
     con.print(Text(title, style="bold"))
     for label, n in rows:
         bar = "█" * round(width * n / peak) if n else ""

@@ -241,3 +241,18 @@ def test_reset_with_a_mistyped_topic_forgets_nothing(mini_decks: Path) -> None:
     run("reset", "--topic", "zz-testng", "--yes", "--decks", str(mini_decks))
     with Store.open() as store:
         assert store.count() == 1
+
+
+def test_stats_bars_keep_each_count_beside_its_day_at_40_columns(mini_decks: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from llmquiz.review import Rating, Review
+
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    with Store.open() as store:
+        for _ in range(123):
+            store.record(Review(card_id="zz-capital", topic="zz-testing", reviewed_at=at, mode="free",
+                                rating=Rating.GOOD, seconds=3, answer="Paris"))
+    out = run("stats", "--days", "7", "--decks", str(mini_decks), COLUMNS="40").stdout
+    assert max(len(line) for line in out.splitlines()) <= 40
+    assert re.search(rf"^  {at.astimezone():%m-%d}  █+ 123$", out, flags=re.M), out
