@@ -195,7 +195,7 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
             ("accept", "with_accept"), ("reject", "with_reject"), ("misconc.", "with_misconceptions")]
     for title, _ in cols:
         table.add_column(title, justify="left" if title == "topic" else "right",
-                         style="cyan" if title == "topic" else None)
+                         style="cyan" if title == "topic" else None, no_wrap=title == "topic")
     for t in data["topics"]:
         table.add_row(*(str(t[key]) for _, key in cols))
     table.add_section()
@@ -233,7 +233,7 @@ def stats(con: Console, data: dict[str, Any], cards: dict[str, Card]) -> None:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for title in ("topic", "seen", "recall now", "acc. 7d", "acc. 30d", "reviews 30d"):
         table.add_column(title, justify="left" if title == "topic" else "right",
-                         style="cyan" if title == "topic" else None)
+                         style="cyan" if title == "topic" else None, no_wrap=title == "topic")
     for t in data["topics"]:
         table.add_row(t["topic"], f"{t['seen']}/{t['cards']}", _pct(t["mean_retrievability"]),
                       _pct(t["accuracy_7d"]), _pct(t["accuracy_30d"]), str(t["reviews_30d"]))

@@ -10,6 +10,9 @@ printed as one block per row ("header: value" lines).
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
@@ -39,6 +42,11 @@ def _extra(table: Table) -> int:
     return (2 if table.show_edge else 0) + max(0, len(table.columns) - 1)
 
 
+# A cell that reads as a figure: "4,096", "-0.13", "$0.0001", "12%", "0/15", "4.00 GiB", or "-" for none.
+_FIGURE = re.compile(r"^(?:[-+−$~]?(?:\d|\.\d|∞)|-$)")
+PROSE_FOLD = 10  # a prose word longer than this may fold; a word holding a digit never does
+
+
 def _text(console: Console, cell: RenderableType) -> Text:
     if isinstance(cell, Text):
         return cell
@@ -55,8 +63,13 @@ def _needs(console: Console, table: Table) -> tuple[list[int], list[int], list[i
     for column, pad in zip(table.columns, _pads(table), strict=True):
         low = high = 0
         for cell in column.cells:
-            m = Measurement.get(console, options, _text(console, cell))
-            low = max(low, m.maximum if column.no_wrap else m.minimum)  # a no_wrap cell is never split
+            text = _text(console, cell)
+            m = Measurement.get(console, options, text)
+            if column.no_wrap:
+                low = max(low, m.maximum)  # a no_wrap cell (a figure, a label) is never split
+            else:
+                figures = max((len(w) for w in text.plain.split() if any(c.isdigit() for c in w)), default=0)
+                low = max(low, min(m.minimum, PROSE_FOLD), figures)
             high = max(high, m.maximum)
         head = low
         if table.show_header:
@@ -72,10 +85,11 @@ def _needs(console: Console, table: Table) -> tuple[list[int], list[int], list[i
     return lows, heads, highs
 
 
-def fits(console: Console, table: Table, width: int | None = None) -> bool:
-    """Whether `table` can be laid out in `width` columns without splitting a word or a number."""
-    lows, _, _ = _needs(console, table)
-    return sum(lows) + _extra(table) <= (width or console.width)
+def fits(console: Console, table: Table, width: int | None = None, *, fold_headers: bool = True) -> bool:
+    """Whether `table` can be laid out in `width` columns without splitting a word or a number
+    (nor a header word, unless `fold_headers`)."""
+    lows, heads, _ = _needs(console, table)
+    return sum(lows if fold_headers else heads) + _extra(table) <= (width or console.width)
 
 
 def fit(console: Console, table: Table, width: int | None = None) -> RenderableType:
@@ -91,7 +105,7 @@ def fit(console: Console, table: Table, width: int | None = None) -> RenderableT
         return table
     if sum(lows) > room:
         # A grid of figures reads best wrapped into narrower grids; rows of prose read best as records.
-        grid = all(c.no_wrap for c in table.columns)
+        grid = all(_figures(console, c) for c in table.columns[1:])
         blocks = _column_blocks(console, table, width) if grid else []
         return Group(*blocks) if blocks else stacked(console, table)
     widths = list(lows)
@@ -113,21 +127,25 @@ def fit(console: Console, table: Table, width: int | None = None) -> RenderableT
     return table
 
 
+def _figures(console: Console, column: Any) -> bool:
+    """Whether every filled cell of `column` reads as a figure."""
+    cells = [_text(console, c).plain.strip() for c in column.cells]
+    return any(cells) and all(_FIGURE.match(c) for c in cells if c)
+
+
 def _column_blocks(console: Console, table: Table, width: int) -> list[RenderableType]:
     """A table too wide for `width` as several narrower ones, each repeating the row labels; [] if even
     the labels and one column do not fit."""
-    n = len(table.columns)
     groups: list[list[int]] = []
     current = [0]
-    for i in range(1, n):
-        if fits(console, _subtable(table, [*current, i]), width):
+    for i in range(1, len(table.columns)):
+        # Blocks are cut where headers still fit unfolded: a block is never short of room.
+        if fits(console, _subtable(table, [*current, i]), width, fold_headers=False) or len(current) == 1:
             current.append(i)
-        elif len(current) > 1:
+        else:
             groups.append(current)
             current = [0, i]
-            if not fits(console, _subtable(table, current), width):
-                return []
-        else:
+        if not fits(console, _subtable(table, current), width):
             return []
     groups.append(current)
     if len(groups) < 2:

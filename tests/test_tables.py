@@ -137,3 +137,21 @@ def test_topics_and_stats_tables_keep_their_numbers_at_40_columns() -> None:
         narrow_out = CliRunner().invoke(app, args, env={"COLUMNS": "40"}).stdout
         assert max(len(line) for line in narrow_out.splitlines()) <= 40, args
         assert not wide - _numbers(narrow_out), (args, dict(wide - _numbers(narrow_out)))
+
+
+def test_a_prose_word_may_fold_but_a_word_with_a_figure_never_does() -> None:
+    con, buf = _console(30)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("question")
+    table.add_row("kv", "How big is the cache of a Llama-2-7B-class model at 4,096 tokens, parameter-efficiently?")
+    con.print(fit(con, table))
+    out = buf.getvalue()
+    assert "Llama-2-7B-class" in out and "4,096" in out
+    assert max(len(line) for line in out.splitlines()) <= 30
+
+
+def test_decks_stats_at_60_columns_keeps_topic_names_whole() -> None:
+    out = CliRunner().invoke(app, ["decks", "stats"], env={"COLUMNS": "60"}).stdout
+    assert "tokenization-embeddings" in out and max(len(line) for line in out.splitlines()) <= 60
+    assert out.count("topic ") >= 2  # wrapped into two grids, each with the topic column
