@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmquiz.commands import DecksOpt, ErrorGroup, JsonOpt, load_library, open_store, print_json
+from llmquiz.commands import DecksOpt, ErrorGroup, JsonOpt, TopicOpt, load_library, open_store, print_json
 
 # llmquiz's matrices are small (a 64-wide GPT, a 384-wide encoder): a BLAS thread pool only adds
 # hand-off cost, and its idle threads could take a Ctrl-C meant for the prompt. Set before numpy loads.
@@ -26,7 +26,6 @@ app = typer.Typer(
     name="llmquiz",
     help="Drill LLM / GenAI interview questions: type answers, get them graded, review on schedule.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -34,10 +33,27 @@ decks_app = typer.Typer(cls=ErrorGroup, help="Check and describe deck files.", n
 app.add_typer(decks_app, name="decks")
 
 
+def _show_version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"llmquiz {version('llmquiz')}")
+    except PackageNotFoundError:
+        typer.echo("llmquiz (not installed as a package: version unknown)")
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(_version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                                 help="Print llmquiz's version and exit.")] = False) -> None:
+    pass
+
 
 @app.command()
 def study(
-    topic: Annotated[str | None, typer.Option("--topic", "-t", help="Topic slug or a unique prefix.")] = None,
+    topic: TopicOpt = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Cards in this session at most "
                                                                           "(default: session_limit).")] = None,
     mode: Annotated[str, typer.Option("--mode", "-m", help="free: type answers; flash: reveal and self-rate.",
@@ -71,6 +87,9 @@ def study(
     cfg = config.load()
     if cfg.encoder != "auto":
         os.environ.setdefault("LLMQUIZ_ENCODER", cfg.encoder)
+    if mode == "free":
+        # Now, not after the learner has typed an answer: a configured encoder that has gone missing.
+        config.check_encoder(os.environ.get("LLMQUIZ_ENCODER", "auto"), load=False)
     library = load_library(decks)
     topic = topic or cfg.default_topic or None
     limit = limit or cfg.session_limit
@@ -170,10 +189,13 @@ def grade_cmd(
 
     Example: llmquiz grade --card attn-scaling "it keeps softmax from saturating"
     """
-    from llmquiz import render
+    from llmquiz import config, render
     from llmquiz.errors import UsageError
     from llmquiz.grading.encoders import get_encoder
 
+    if encoder is None and not os.environ.get("LLMQUIZ_ENCODER"):
+        # The same precedence as `study`: --encoder, then LLMQUIZ_ENCODER, then `config set encoder`.
+        encoder = config.load().encoder
     if batch is not None:
         if card or answer:
             raise UsageError("--batch reads answers from a file; leave out --card and the answer text.")
@@ -223,10 +245,10 @@ def _grade_batch(source: str, encoder: Any) -> None:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
-    from llmquiz.commands import demo, model, progress
+    from llmquiz.commands import browse, demo, model, progress
 
-    for fn in (progress.stats, progress.history, progress.undo, progress.reset, progress.export,
-               progress.backup, progress.restore):
+    for fn in (browse.cards, browse.show, progress.stats, progress.history, progress.undo, progress.reset,
+               progress.export, progress.backup, progress.restore):
         app.command()(fn)
     app.add_typer(progress.config_app, name="config")
     app.add_typer(demo.app, name="demo")

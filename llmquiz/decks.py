@@ -72,7 +72,7 @@ class Library:
         if card_id in cards:
             return cards[card_id]
         close = difflib.get_close_matches(card_id, list(cards), n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else "; `llmquiz topics` lists the topics."
+        hint = f" — did you mean '{close[0]}'?" if close else "; `llmquiz cards` lists them (--search TEXT finds one)."
         raise TopicError(f"no card '{card_id}'{hint}")
 
 
@@ -99,10 +99,26 @@ def resolve_topic(query: str, topics: Sequence[str]) -> str:
     if len(starts) > 1:
         raise TopicError(f"topic '{query}' is ambiguous: it starts {', '.join(sorted(starts))}; "
                          "type more of the name.")
-    close = difflib.get_close_matches(q, list(topics), n=1, cutoff=0.6)
+    close = closest_topic(q, topics)
     if close:
-        raise TopicError(f"no topic '{query}' — did you mean '{close[0]}'?")
+        raise TopicError(f"no topic '{query}' — did you mean '{close}'?")
     raise TopicError(f"no topic '{query}'; `llmquiz topics` lists them.")
+
+
+def closest_topic(query: str, topics: Sequence[str]) -> str | None:
+    """The topic a typo most likely meant, comparing with whole slugs and with their trailing words.
+
+    Example:
+        >>> closest_topic("atention", ["transformer-attention", "rag"])
+        'transformer-attention'
+    """
+    # "atention" is far from "transformer-attention" as a whole but one letter from its last word.
+    names = {t: t for t in topics}
+    for t in topics:
+        for tail in _word_suffixes(t):
+            names.setdefault(tail, t)
+    close = difflib.get_close_matches(query.strip().lower(), list(names), n=1, cutoff=0.6)
+    return names[close[0]] if close else None
 
 
 def _word_suffixes(slug: str) -> list[str]:

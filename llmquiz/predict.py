@@ -1,8 +1,10 @@
-"""Grading predict-then-run cards: the card's demo computes the exact answer, the learner's guess is compared.
+"""Grading predict-then-run cards: the card's demo computes the answer, the learner's guess is compared.
 
-The learner types a number ("65536", "65,536", "~64k", "2 GiB", "0.25", "1/4", "x = 12") or a list
-("A, B, C", "E0 E3", "['st', 'raw']"). Numbers score 5 within the card's tolerance and get partial
-credit by relative error; lists are compared as sets (order and case ignored) and scored by overlap.
+The learner types a number ("65536", "65,536", "~64k", "2 GiB", "0.25", "1/4", "x = 12"), simple
+arithmetic ("sqrt(64)", "2^10", "4096/32", "32 × 128"; parsed by `llmquiz.expressions`, never
+evaluated as code) or a list ("A, B, C", "E0 E3", "['st', 'raw']"). Numbers score 5 within the card's
+tolerance and get partial credit by relative error; lists are compared as sets (order and case ignored)
+and scored by overlap. A value the demo measured on random draws is called "measured", not "exact".
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from llmquiz import expressions
 from llmquiz.card import Card, Predict
 from llmquiz.errors import DemoError
 from llmquiz.grading.result import Grade, Verdict
@@ -30,8 +33,9 @@ _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r"|none)\b")
 _BANDS = ((0.1, 3), (0.25, 2), (0.5, 1))
 
 
-def expected_value(predict: Predict) -> Any:
-    """Run the card's demo (seed 0) and return the value at `predict.field`.
+def demo_answer(predict: Predict) -> tuple[Any, bool]:
+    """Run the card's demo (seed 0); return the value at `predict.field` and whether it was measured
+    on random draws (an estimate) rather than computed by a formula.
 
     Raises DemoError when the demo's result has no such field (a deck problem).
     """
@@ -39,10 +43,15 @@ def expected_value(predict: Predict) -> Any:
 
     result = demos.run(predict.demo, predict.args, rng_seed=0)
     try:
-        return result.value(predict.field)
+        return result.value(predict.field), result.is_measured(predict.field)
     except KeyError:
         raise DemoError(f"Demo {predict.demo!r} has no result field {predict.field!r}; "
                         f"its fields are: {', '.join(result.data)}.") from None
+
+
+def expected_value(predict: Predict) -> Any:
+    """Run the card's demo (seed 0) and return the value at `predict.field` (see `demo_answer`)."""
+    return demo_answer(predict)[0]
 
 
 def check_predict(predict: Predict) -> list[str]:
@@ -73,8 +82,12 @@ def parse_numbers(answer: str) -> list[float]:
         [65.0, 65000.0]
     """
     text = answer.replace("−", "-").replace("\u202f", "").replace("\u00a0", " ")
-    if "=" in text:  # "32 × 128 = 4096": the learner's result is after the last '='
-        text = text.rsplit("=", 1)[1]
+    for sign in ("=", "≈"):  # "32 × 128 = 4096": the learner's result is after the last '='
+        if sign in text:
+            text = text.rsplit(sign, 1)[1]
+    worked = expressions.leading(text)
+    if worked is not None:  # "sqrt(64)", "2^10", "4096/32 tokens"
+        return [worked]
     match = _NUMBER.search(text)
     if not match:
         word = _WORD_NUMBER.search(text.lower())
@@ -128,10 +141,10 @@ def fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _grade_number(expected: float, tolerance: float, answer: str) -> tuple[int, str, dict[str, Any]]:
+def _grade_number(expected: float, tolerance: float, answer: str, word: str) -> tuple[int, str, dict[str, Any]]:
     readings = parse_numbers(answer)
     if not readings:
-        return -1, f"Couldn't read a number in your answer; the exact value is {fmt(expected)}.", {}
+        return -1, f"Couldn't read a number in your answer; the {word} value is {fmt(expected)}.", {}
     given = min(readings, key=lambda x: abs(x - expected))
     diff = abs(given - expected)
     rel = diff / abs(expected) if expected else (0.0 if diff == 0 else math.inf)
@@ -140,29 +153,31 @@ def _grade_number(expected: float, tolerance: float, answer: str) -> tuple[int, 
     slack = 1e-9 * max(1.0, abs(expected))  # float noise never costs a point
     if diff <= tolerance + slack:
         extra = "" if diff <= slack else f" (you said {fmt(given)}, within ±{fmt(tolerance)})"
+        if word == "measured":
+            return 5, f"Right: the demo measured {fmt(expected)}{extra}.", details
         return 5, f"Exactly: {fmt(expected)}{extra}.", details
     direction = "high" if given > expected else "low"
     how_far = f"off by {fmt(diff)}" + (f", {100 * rel:.0f}% {direction}" if math.isfinite(rel) else "")
     if tolerance > 0 and diff <= 2 * tolerance + slack:
-        return 4, f"Very close: the exact value is {fmt(expected)}; you said {fmt(given)} ({how_far}).", details
+        return 4, f"Very close: the {word} value is {fmt(expected)}; you said {fmt(given)} ({how_far}).", details
     score = next((s for limit, s in _BANDS if rel <= limit), 0)
     lead = "Close" if score >= 2 else "Not quite" if score == 1 else "Off"
-    return score, f"{lead}: the exact value is {fmt(expected)}; you said {fmt(given)} ({how_far}).", details
+    return score, f"{lead}: the {word} value is {fmt(expected)}; you said {fmt(given)} ({how_far}).", details
 
 
-def _grade_list(expected: list[Any], answer: str) -> tuple[int, str, dict[str, Any]]:
+def _grade_list(expected: list[Any], answer: str, word: str) -> tuple[int, str, dict[str, Any]]:
     want = {_norm_item(x) for x in expected}
     shown = ", ".join(str(x) for x in expected)
     got = set(parse_list(answer))
     if not got:
-        return -1, f"Couldn't read a list in your answer; the exact answer is {shown}.", {}
+        return -1, f"Couldn't read a list in your answer; the {word} answer is {shown}.", {}
     common, missing, extra = want & got, want - got, got - want
     details = {"given": sorted(got), "missing": sorted(missing), "extra": sorted(extra)}
     if not missing and not extra:
-        return 5, f"Exactly: {shown}.", details
+        return 5, (f"Right: the demo measured {shown}." if word == "measured" else f"Exactly: {shown}."), details
     jaccard = len(common) / len(want | got)
     score = min(4, math.floor(5 * jaccard + 1e-9))
-    parts = [f"the exact answer is {shown}"]
+    parts = [f"the {word} answer is {shown}"]
     if missing:
         parts.append(f"missing {', '.join(sorted(missing))}")
     if extra:
@@ -182,21 +197,22 @@ def grade_prediction(card: Card, answer: str) -> Grade:
     predict = card.predict
     if predict is None:
         raise DemoError(f"Card {card.id!r} is not a predict-then-run card.")
-    expected = expected_value(predict)
-    base = {"demo": predict.demo, "field": predict.field, "tolerance": predict.tolerance}
+    expected, measured = demo_answer(predict)
+    word = "measured" if measured else "exact"
+    base = {"demo": predict.demo, "field": predict.field, "tolerance": predict.tolerance, "measured": measured}
     if isinstance(expected, bool):
         expected = int(expected)
     if isinstance(expected, str):
         expected = [expected]
     if not answer.strip():
         shown = ", ".join(map(str, expected)) if isinstance(expected, list | tuple) else fmt(expected)
-        return Grade(0, Verdict.WRONG, (), (), f"No answer given; the exact answer is {shown}.",
+        return Grade(0, Verdict.WRONG, (), (), f"No answer given; the {word} answer is {shown}.",
                      details={**base, "expected": expected, "kind": "empty"})
     if isinstance(expected, list | tuple):
-        score, feedback, details = _grade_list(list(expected), answer)
+        score, feedback, details = _grade_list(list(expected), answer, word)
         kind = "list"
     elif isinstance(expected, int | float):
-        score, feedback, details = _grade_number(float(expected), float(predict.tolerance), answer)
+        score, feedback, details = _grade_number(float(expected), float(predict.tolerance), answer, word)
         kind = "number"
     else:
         raise DemoError(f"Demo {predict.demo!r} field {predict.field!r} is neither a number nor a list.")

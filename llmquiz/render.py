@@ -17,15 +17,21 @@ from rich.text import Text
 
 from llmquiz.card import Card
 from llmquiz.grading import Grade
+from llmquiz.tables import fit
 
 VERDICT_STYLE = {"correct": "bold green", "partial": "bold yellow", "wrong": "bold red"}
 VERDICT_MARK = {"correct": "✓", "partial": "~", "wrong": "✗"}
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A console for llmquiz output; colour off with NO_COLOR or when not a terminal."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=False,
-                   no_color=bool(os.environ.get("NO_COLOR")) or None)
+    """A console for llmquiz output; colour off with NO_COLOR or when not a terminal.
+
+    `config set color false` works through NO_COLOR too: the CLI sets it before any command runs.
+    """
+    off = bool(os.environ.get("NO_COLOR"))
+    # No colour means no escape codes at all: Rich's no_color alone would still write bold and dim.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, no_color=off or None,
+                   color_system=None if off else "auto")
 
 
 def error(message: str, details: Sequence[str] = ()) -> None:
@@ -34,6 +40,11 @@ def error(message: str, details: Sequence[str] = ()) -> None:
     err.print(Text("Error: ", style="bold red") + Text(message))
     for line in details:
         err.print(Text(line), soft_wrap=True)
+
+
+def status(message: str) -> None:
+    """A line saying what was done (written, saved, reset) on stderr, so stdout carries only data."""
+    console(stderr=True).print(Text(message), soft_wrap=True)
 
 
 def notice(message: str) -> None:
@@ -66,7 +77,7 @@ def topics_table(con: Console, rows: Iterable[dict[str, Any]]) -> None:
             total[k] += r[k]
     table.add_section()
     table.add_row("all", "", str(total["cards"]), str(total["due"]), str(total["seen"]), style="bold")
-    con.print(table)
+    con.print(fit(con, table))
 
 
 def question(con: Console, card: Card, index: int, total: int, reason: str = "") -> None:
@@ -200,12 +211,12 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
             ("accept", "with_accept"), ("reject", "with_reject"), ("misconc.", "with_misconceptions")]
     for title, _ in cols:
         table.add_column(title, justify="left" if title == "topic" else "right",
-                         style="cyan" if title == "topic" else None)
+                         style="cyan" if title == "topic" else None, no_wrap=title == "topic")
     for t in data["topics"]:
         table.add_row(*(str(t[key]) for _, key in cols))
     table.add_section()
     table.add_row("all", *(str(data["totals"][key]) for _, key in cols[1:]), style="bold")
-    con.print(table)
+    con.print(fit(con, table))
     missing = data["missing"]
     if missing:
         con.print(Text(f"\n{len(missing)} card{'s' * (len(missing) != 1)} missing optional fields:", style="bold"))
@@ -224,7 +235,9 @@ def _pct(x: float | None) -> str:
 
 def _bars(con: Console, title: str, rows: Sequence[tuple[str, int]], style: str) -> None:
     peak = max((n for _, n in rows), default=0) or 1
-    width = 40
+    label = max((len(x) for x, _ in rows), default=0)
+    # The bar takes what the label and the count leave, so a count never wraps away from its bar.
+    width = max(4, min(40, con.width - label - len(f" {peak}") - 4))
     con.print(Text(title, style="bold"))
     for label, n in rows:
         bar = "█" * round(width * n / peak) if n else ""
@@ -236,17 +249,23 @@ def stats(con: Console, data: dict[str, Any], cards: dict[str, Card]) -> None:
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for title in ("topic", "seen", "recall now", "acc. 7d", "acc. 30d", "reviews 30d"):
         table.add_column(title, justify="left" if title == "topic" else "right",
-                         style="cyan" if title == "topic" else None)
+                         style="cyan" if title == "topic" else None, no_wrap=title == "topic")
     for t in data["topics"]:
         table.add_row(t["topic"], f"{t['seen']}/{t['cards']}", _pct(t["mean_retrievability"]),
                       _pct(t["accuracy_7d"]), _pct(t["accuracy_30d"]), str(t["reviews_30d"]))
-    con.print(table)
+    con.print(fit(con, table))
     con.print(Text(f"\nReviews: {data['reviews']}   Streak: {data['streak']} day{'s' * (data['streak'] != 1)}",
                    style="bold"))
     con.print()
     per_day = data["per_day"]
-    _bars(con, f"Reviews per day (last {len(per_day)} days)",
-          [(d["day"][5:], d["reviews"]) for d in per_day[-14:]], "green")
+    if len(per_day) <= 31:
+        _bars(con, f"Reviews per day (last {len(per_day)} days)",
+              [(d["day"][5:], d["reviews"]) for d in per_day], "green")
+    else:
+        # A bar per day would scroll a long range off the screen: one per week, the newest week ending today.
+        weeks = [per_day[max(0, end - 7):end] for end in range(len(per_day), 0, -7)][::-1]
+        _bars(con, f"Reviews per week (last {len(per_day)} days)",
+              [(f"{w[0]['day'][5:]}…{w[-1]['day'][5:]}", sum(d["reviews"] for d in w)) for w in weeks], "green")
     con.print()
     _bars(con, "Due in the next 7 days", [(d["day"][5:], d["due"]) for d in data["forecast"]], "yellow")
     if data["most_missed"]:
@@ -276,7 +295,7 @@ def history(con: Console, card: Card, reviews: Sequence[Any], state: dict[str, A
         table.add_row(f"{r.reviewed_at.astimezone():%Y-%m-%d %H:%M}", r.verdict or "-",
                       "-" if r.score is None else str(r.score), r.rating.label, f"{r.seconds:.0f}",
                       Text(r.answer or "(empty)"))
-    con.print(table)
+    con.print(fit(con, table))
     if state:
         con.print(Text(f"Next due: {state['due'][:16].replace('T', ' ')} UTC", style="dim"))
 
@@ -289,5 +308,87 @@ def config(con: Console, values: dict[str, Any], help_text: dict[str, str], path
     for key, value in values.items():
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         table.add_row(key, shown or '""', help_text.get(key, ""))
-    con.print(table)
+    con.print(fit(con, table))
     con.print(Text(f"File: {path}", style="dim"))
+
+
+def _local(iso: str) -> str:
+    from datetime import datetime
+
+    return f"{datetime.fromisoformat(iso).astimezone():%Y-%m-%d %H:%M}"
+
+
+def _stars(difficulty: int) -> str:
+    return "★" * difficulty + "☆" * (3 - difficulty)
+
+
+def cards_table(con: Console, rows: Sequence[dict[str, Any]], what: str) -> None:
+    """`llmquiz cards`: id, topic, difficulty, schedule and question of each card found."""
+    if not rows:
+        con.print(Text(f"No cards match {what}.", style="yellow"))
+        return
+    several = len({r["topic"] for r in rows}) > 1
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("id", style="cyan", no_wrap=True)
+    if several:
+        table.add_column("topic", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("question")
+    for r in rows:
+        status = r["status"] if r["status"] != "later" else f"due {r['due'][:10]}"
+        question = r["question"] + (" (predict)" if r["kind"] == "predict" else "")
+        topic = [r["topic"]] if several else []
+        table.add_row(r["id"], *topic, _stars(r["difficulty"]), status, Text(question))
+    con.print(fit(con, table))
+    con.print(Text(f"{len(rows)} card{'s' * (len(rows) != 1)} ({what}); `llmquiz show ID` shows one.",
+                   style="dim"))
+
+
+def card_view(con: Console, data: dict[str, Any]) -> None:
+    """`llmquiz show ID`: the question, model answer, rubric, misconceptions, demo and your progress."""
+    subtitle = f"{data['topic']} · {_stars(data['difficulty'])}"
+    con.print(Panel(Text(data["question"], style="bold"), title=data["id"], subtitle=subtitle,
+                    title_align="left", subtitle_align="right"))
+    body: list[Any] = [Text(data["answer"])]
+    if data["key_points"]:
+        body += [Text(""), Text("Key points", style="bold")]
+        points = Table.grid(padding=(0, 1))
+        points.add_column(width=3, justify="right")
+        points.add_column()
+        for k in data["key_points"]:
+            points.add_row("•", Text(k["point"]))
+        body.append(points)
+    con.print(Panel(Group(*body), title="Model answer", title_align="left", border_style="blue"))
+    if data["misconceptions"]:
+        # A grid keeps a wrapped claim or correction indented under its own text.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for m in data["misconceptions"]:
+            grid.add_row(Text("Misconception:", style="bold red"), Text(m["claim"]))
+            grid.add_row(Text("Correction:", style="bold green"), Text(m["correction"]))
+        con.print(grid)
+    extra = []
+    if data["predict"]:
+        p = data["predict"]
+        extra.append(f"Predict: a number from `llmquiz demo {p['demo']}` ({p['field']}, ±{p['tolerance']:g})")
+    elif data["demo"]:
+        extra.append(f"Demo: llmquiz demo {data['demo']['name']}")
+    if data["tags"]:
+        extra.append("Tags: " + ", ".join(data["tags"]))
+    if data["see_also"]:
+        extra.append("See also: " + ", ".join(data["see_also"]))
+    if data["source"]:
+        extra.append(f"Defined at: {data['source']}")
+    for line in extra:
+        con.print(Text(line, style="dim"), soft_wrap=True)
+    if data["reviews"]:
+        last = data["last_review"]
+        verdict = f", {last['verdict']}" if last["verdict"] else ""
+        due = f"; next due {_local(data['due'])}" if data["due"] else ""
+        con.print(Text(f"Reviewed {data['reviews']} time{'s' * (data['reviews'] != 1)}; last "
+                       f"{_local(last['reviewed_at'])} ({last['rating']}{verdict}){due}.", style="bold"),
+                  soft_wrap=True)
+    else:
+        con.print(Text("Not studied yet.", style="bold"))

@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from llmquiz.commands import DecksOpt, ErrorGroup, JsonOpt, TopicOpt, load_library, open_store, print_json
+from llmquiz.commands import (
+    DecksOpt,
+    ErrorGroup,
+    JsonOpt,
+    TopicOpt,
+    complete_card,
+    load_library,
+    open_store,
+    print_json,
+)
 
 
 def stats(topic: TopicOpt = None, days: Annotated[int, typer.Option(min=7, max=365, help="Days of history "
@@ -37,7 +46,8 @@ def stats(topic: TopicOpt = None, days: Annotated[int, typer.Option(min=7, max=3
         render.stats(render.console(), result.to_dict(), library.cards)
 
 
-def history(card_id: Annotated[str, typer.Argument(help="The card id (see `llmquiz grade --help`).")],
+def history(card_id: Annotated[str, typer.Argument(help="The card id (`llmquiz cards` lists them).",
+                                                   autocompletion=complete_card)],
             decks: DecksOpt = None, as_json: JsonOpt = False) -> None:
     """Every answer you gave to one card, with its grade and your rating.
 
@@ -68,9 +78,9 @@ def undo(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json({"undone": review.to_dict() if review else None})
     elif review is None:
-        render.plain(render.console(), "Nothing to undo: no reviews yet.")
+        render.status("Nothing to undo: no reviews yet.")
     else:
-        render.plain(render.console(), f"Undid your {review.rating.label} review of {review.card_id} "
+        render.status(f"Undid your {review.rating.label} review of {review.card_id} "
                      f"({review.reviewed_at.astimezone():%Y-%m-%d %H:%M}); its schedule is back as it was.")
 
 
@@ -90,11 +100,11 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
         if not sys.stdin.isatty():
             raise UsageError(f"refusing to reset {what} without confirmation; add --yes.")
         if not typer.confirm(f"Really forget {what}? A backup first is `llmquiz backup -o FILE`."):
-            render.plain(render.console(), "Nothing was reset.")
+            render.status("Nothing was reset.")
             return
     with open_store() as store:
         n = store.reset(ids)
-    render.plain(render.console(), f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
+    render.status(f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
 
 
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
@@ -111,7 +121,7 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg)
     deck = library.topic(topic) if topic else None
     cards = list(deck.cards) if deck else list(library.cards.values())
     n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview")
-    render.plain(render.console(), f"Wrote {n} cards to {output}.")
+    render.status(f"Wrote {n} cards to {output}.")
 
 
 def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
@@ -124,7 +134,7 @@ def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON fil
 
     with open_store() as store:
         counts = backups.backup(store, output)
-    render.plain(render.console(), f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
+    render.status(f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
 
 
 def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmquiz backup`.")]) -> None:
@@ -137,7 +147,7 @@ def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmq
 
     with open_store() as store:
         counts = backups.restore(store, source)
-    render.plain(render.console(), f"Restored {counts['added']} reviews ({counts['skipped']} already present); "
+    render.status(f"Restored {counts['added']} reviews ({counts['skipped']} already present); "
                  f"{counts['total']} in all.")
 
 
@@ -170,4 +180,5 @@ def config_set(key: Annotated[str, typer.Argument(help="Setting name (see `llmqu
     from llmquiz import config, render
 
     cfg = config.set_value(key, value)
-    render.plain(render.console(), f"{key} = {cfg.to_dict()[key]}")
+    shown = cfg.to_dict()[key]
+    render.status(f"{key} = {str(shown).lower() if isinstance(shown, bool) else shown}")

@@ -101,7 +101,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
               _matrix_rows(plain["scaled"], labels)),
         Heatmap("3. weights = softmax of each row (each row sums to 1)", tuple(labels), tuple(labels),
                 tuple(tuple(float(x) for x in row) for row in plain["weights"])),
-        Heatmap("4. causal mask: token i sees only tokens ≤ i (blank = −∞ before the softmax)", tuple(labels),
+        Heatmap(f"4. causal mask: token i sees only tokens ≤ i (blank = −∞ before the softmax; "
+                f"{int(np.count_nonzero(masked['weights']))} of {seq * seq} weights non-zero)", tuple(labels),
                 tuple(labels), tuple(tuple(float(x) if j <= i else None for j, x in enumerate(row))
                                      for i, row in enumerate(masked["weights"]))),
         Table(f"why √d_k: {_TRIALS} random queries over {_KEYS} keys (max entropy log2({_KEYS}) = "
@@ -136,4 +137,5 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         "Attention mixes value vectors with weights softmax(q·k / √d_k): each query scores every key, "
         "the softmax turns scores into weights summing to 1.",
         "Dividing by √d_k keeps the scores' spread near 1 however wide the heads are; a causal mask hides "
-        "future tokens."), data, tuple(sections))
+        "future tokens."), data, tuple(sections),
+        measured=("score_std", "score_std_scaled", "max_weight_unscaled", "max_weight_scaled", "scaling"))

@@ -83,7 +83,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
     sections: list[Any] = [
         Table(f"merges learned from {before} bytes", ("step", "pair", "new token", "id", "count", "tokens after"),
               rows),
-        Spans(f"segmentation after {len(steps)} merges: {len(tokens)} tokens (from {before} bytes)",
+        Spans(f"segmentation after {len(steps)} merges: {len(tokens)} tokens (from {before} bytes, "
+              f"{before / len(tokens):.2f} bytes per token; vocabulary 256 + {len(steps)} = {256 + len(steps)})",
               tuple(tokens)),
     ]
     if len(steps) < n:

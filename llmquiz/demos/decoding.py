@@ -74,4 +74,4 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         "Greedy picks the likeliest next token every step; beam search keeps the B likeliest partial "
         "sequences, so it can find a likelier whole sequence.",
         "Sampling draws from softmax(logits / T): varied text, lower log-probability. Log p sums the "
-        "log-probabilities of the generated tokens."), data, sections)
+        "log-probabilities of the generated tokens."), data, sections, measured=("samples",))

@@ -56,8 +56,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         Table(f"KV cache = {formula}", ("attention", "bytes", "size", "vs MHA"), rows,
               highlight=(0 if kind == "MHA" else 2 if kind == "MQA" else 1,)),
         Bars("cache size", ("MHA", "GQA", "MQA"), (mha, total, mqa), (_human(mha), _human(total), _human(mqa))),
-        Note(f"Per token: {_human(per_token)} ({kind}); it grows linearly with seq_len and batch, and "
-             "it is read in full at every decoding step."),
+        Note(f"Per token: {_human(per_token)} = {per_token:,.0f} B ({kind}); it grows linearly with seq_len and "
+             "batch, and it is read in full at every decoding step."),
     )
     total, mha, mqa, per_token = (int(x) if float(x).is_integer() else x for x in (total, mha, mqa, per_token))
     data = {"layers": layers, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim, "seq_len": seq_len,

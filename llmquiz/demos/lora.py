@@ -90,4 +90,5 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
     return DemoResult(name, (
         "LoRA freezes W and trains a low-rank update BA: r·(d_in + d_out) numbers instead of d_in·d_out.",
         "B starts at zero so training starts from the base model; after training W + (alpha/r)·BA is merged "
-        "into one matrix, so inference costs the same as the base model."), data, sections)
+        "into one matrix, so inference costs the same as the base model."), data, sections,
+        measured=("merge_max_abs_diff", "init_max_abs_diff"))

@@ -81,7 +81,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
               highlight=(len(tokens), len(tokens) + 1)),
         Bars("surprise per token (-ln p)", tuple(tokens), tuple(nll), tuple(f"{x:.2f}" for x in nll)),
         Note(f"The most surprising token is {tokens[worst]!r} (p = {probs[worst]:.4f}). "
-             f"Perplexity {ppl:.2f} ≈ choosing uniformly among {ppl:.1f} tokens at each step."),
+             f"Perplexity {ppl:.2f} ≈ choosing uniformly among {ppl:.1f} tokens at each step; the "
+             f"cross-entropy {ce:.3f} nats is {ce / math.log(2):.3f} bits."),
         Table("KL divergence (nats)", ("", "value"), (
             ("P", ", ".join(f"{x:.3f}" for x in p)), ("Q", ", ".join(f"{x:.3f}" for x in q)),
             ("KL(P‖Q) = Σ p ln(p/q)", f"{kl_pq:.4f}"), ("KL(Q‖P)", f"{kl_qp:.4f}"),

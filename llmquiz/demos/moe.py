@@ -59,6 +59,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
             ("active (per token)", f"shared + top_k × expert = {args['shared_params_b']:g} + {top_k} × "
                                    f"{args['expert_params_b']:g}", f"{active:,.2f}"),
         ), highlight=(1,)),
+        Note(f"Active per token: {active:,.2f}B of {total:,.2f}B parameters ({100 * active / total:.1f}%)."
+             if total else "No parameters given."),
         Note(f"Imbalance: the busiest expert gets {load.max() / fair:.2f}× its fair share. Without a balancing "
              "loss, a router can collapse onto a few experts."),
     )
@@ -72,4 +74,4 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         f"A router sends each token to its top-{top_k} of {experts} experts, mixing their outputs by gate "
         "weights; the rest stay idle for that token.",
         "All experts must be in memory (total parameters) but each token only computes with the active ones."),
-        data, sections)
+        data, sections, measured=("load", "max_load_ratio", "routes", "gates"))

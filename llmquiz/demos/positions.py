@@ -71,8 +71,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         Heatmap("PE as shades (0 = -1, 1 = +1): fast dims on the left, slow on the right",
                 tuple(f"pos {p}" for p in range(n_pos)), tuple(f"d{j}" for j in range(min(d, 16))),
                 tuple(tuple(float((pe[p, j] + 1) / 2) for j in range(min(d, 16))) for p in range(n_pos))),
-        Note(f"Wavelengths run from {wavelengths[0]:.2f} positions (dims 0-1) to {wavelengths[-1]:,.0f} "
-             f"(dims {d - 2}-{d - 1}): each position gets a unique pattern."),
+        Note(f"With base {base:,.0f}, wavelengths run from {wavelengths[0]:.2f} positions (dims 0-1) to "
+             f"{wavelengths[-1]:,.0f} (dims {d - 2}-{d - 1}): each position gets a unique pattern."),
         Table(f"RoPE: query at n + {offset}, key at n (random q, k of width {d})",
               ("key position n", "RoPE score", "absolute PE score"),
               tuple((str(n), f"{s:+.6f}", f"{a:+.4f}") for n, s, a in zip(starts, rope_scores, abs_scores,
@@ -89,4 +89,5 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
         "Attention is order-blind, so position goes in: sinusoidal encodings add sin/cos waves of many "
         "wavelengths to each embedding.",
         "RoPE instead rotates q and k by an angle proportional to the position, so q·k depends only on "
-        "the offset between the two tokens."), data, sections)
+        "the offset between the two tokens."), data, sections,
+        measured=("rope_scores", "rope_max_shift_change", "absolute_max_shift_change"))

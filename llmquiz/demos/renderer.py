@@ -9,6 +9,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from llmquiz.demos.result import Bars, DemoResult, Heatmap, Note, Section, Spans, Table
+from llmquiz.tables import fit
 
 # Background colours for alternating token spans: distinct, readable with black text.
 _SPAN_STYLES = ("black on #ffd7af", "black on #afd7ff", "black on #d7ffaf", "black on #ffafd7",
@@ -42,7 +43,9 @@ def _table(section: Table) -> RichTable:
 def _bars(section: Bars, console: Console) -> RichTable:
     scale = section.scale or max((abs(v) for v in section.values), default=1.0) or 1.0
     label_width = max((len(x) for x in section.labels), default=1)
-    width = max(10, min(40, console.width - label_width - 24))
+    text_width = max((len(x) for x in section.text), default=0)
+    # The bar takes what the label and its figures leave, so the figures are never pushed off the edge.
+    width = max(4, min(40, console.width - label_width - text_width - 4))
     table = RichTable(show_header=False, show_edge=False, box=None, pad_edge=False)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(no_wrap=True)
@@ -77,16 +80,23 @@ def _shade(value: float) -> str:
     return f"{fg} on rgb({red},{green},255)"
 
 
-def _heatmap(section: Heatmap) -> RichTable:
-    table = RichTable(show_edge=False, box=None, pad_edge=False, header_style="bold cyan", padding=(0, 0))
-    table.add_column("", justify="right", no_wrap=True)
-    for label in section.col_labels:
-        table.add_column(label[:4], justify="right", no_wrap=True, min_width=5)  # 4 + a space between columns
-    for label, row in zip(section.row_labels, section.values, strict=True):
-        cells = [Text("    ·", style="grey50") if v is None else Text(" " + f"{v:.2f}".lstrip("0").rjust(4),
-                                                                        style=_shade(v)) for v in row]
-        table.add_row(label[:12], *cells)
-    return table
+def _heatmap(section: Heatmap, console: Console) -> list[RichTable]:
+    """The heat map as tables of as many columns as the width holds: a wide matrix wraps into blocks."""
+    label_width = max((len(x[:12]) for x in section.row_labels), default=0)
+    per_block = max(1, (console.width - label_width) // 5)  # each cell is 4 characters and a space
+    blocks = []
+    for start in range(0, max(1, len(section.col_labels)), per_block):
+        cols = range(start, min(start + per_block, len(section.col_labels)))
+        table = RichTable(show_edge=False, box=None, pad_edge=False, header_style="bold cyan", padding=(0, 0))
+        table.add_column("", justify="right", no_wrap=True)
+        for c in cols:
+            table.add_column(section.col_labels[c][:4], justify="right", no_wrap=True, min_width=5)
+        for label, row in zip(section.row_labels, section.values, strict=True):
+            cells = [Text("    ·", style="grey50") if row[c] is None else
+                     Text(" " + f"{row[c]:.2f}".lstrip("0").rjust(4), style=_shade(row[c])) for c in cols]
+            table.add_row(label[:12], *cells)
+        blocks.append(table)
+    return blocks
 
 
 def render_section(section: Section, console: Console) -> None:
@@ -94,13 +104,14 @@ def render_section(section: Section, console: Console) -> None:
     if not isinstance(section, Note | Spans):
         console.print(Text(section.title, style="bold"))
     if isinstance(section, Table):
-        console.print(_table(section))
+        console.print(fit(console, _table(section)))
     elif isinstance(section, Bars):
-        console.print(_bars(section, console))
+        console.print(fit(console, _bars(section, console)))
     elif isinstance(section, Spans):
         console.print(_spans(section, console))
     elif isinstance(section, Heatmap):
-        console.print(_heatmap(section))
+        for block in _heatmap(section, console):
+            console.print(block)
     elif isinstance(section, Note):
         console.print(Text(section.text, style="dim"))
 

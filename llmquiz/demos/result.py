@@ -69,6 +69,23 @@ class DemoResult:
     explanation: tuple[str, str]
     data: dict[str, Any]
     sections: tuple[Section, ...] = field(default=())
+    # Paths in `data` whose values come from random draws (a sampled estimate, not a formula's result);
+    # "*" stands for any list index. Predict cards call such a value "measured", never "exact".
+    measured: tuple[str, ...] = ()
+
+    def is_measured(self, path: str) -> bool:
+        """Whether the value at `path` (or what holds it) was measured on random draws.
+
+        Example:
+            >>> DemoResult("x", ("", ""), {}, measured=("runs.*.samples",)).is_measured("runs.2.samples.0")
+            True
+        """
+        parts = path.split(".")
+        for pattern in self.measured:
+            pat = pattern.split(".")
+            if len(pat) <= len(parts) and all(p in ("*", q) for p, q in zip(pat, parts, strict=False)):
+                return True
+        return False
 
     def to_dict(self) -> dict[str, Any]:
         """The demo's name, explanation and numbers (no drawing instructions): what `--json` prints."""

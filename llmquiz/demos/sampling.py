@@ -130,7 +130,7 @@ def temperature(args: dict[str, Any], rng: np.random.Generator) -> DemoResult:
         f"Temperature divides the logits before the softmax: T < 1 sharpens, T > 1 flattens, T = 0 is argmax."
         f" Here: {_describe_source(source)}.",
         "Entropy (bits) measures the spread: 0 is certain, log2(n) is uniform over n tokens."),
-        data, tuple(sections))
+        data, tuple(sections), measured=("by_temperature.*.samples",))
 
 
 def _filtered(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoResult:
@@ -172,7 +172,7 @@ def _filtered(name: str, args: dict[str, Any], rng: np.random.Generator) -> Demo
              scale=1.0),
     ]
     if len(kept) > _SHOWN:
-        sections.append(Note(f"… and {len(kept) - _SHOWN} more kept tokens."))
+        sections.append(Note(f"… and {len(kept) - _SHOWN} more: {len(kept)} tokens kept in all."))
     data: dict[str, Any] = {**source.to_dict(), "temperature": args["temperature"]}
     if name == "top-p":
         data["p"] = args["p"]
@@ -192,7 +192,8 @@ def _filtered(name: str, args: dict[str, Any], rng: np.random.Generator) -> Demo
         first = ("Top-k keeps the k most likely tokens and renormalises, however confident the model is: "
                  "too few when it is unsure, too many when it is sure.")
     return DemoResult(name, (first, f"Here: {_describe_source(source)}; the last column is {args['draws']} "
-                                    "seeded draws from the kept set."), data, tuple(sections))
+                                    "seeded draws from the kept set."), data, tuple(sections),
+                      measured=("frequencies",))
 
 
 def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoResult:
