@@ -13,6 +13,8 @@ def _card_yaml(card: Card) -> dict[str, Any]:
     d = card.to_dict()
     for key in ("topic", "source"):
         d.pop(key)
+    if d.pop("derived_rubric", False):
+        d["rubric"] = "derived"  # no key points of its own: the grader derives them from the answer
     d["key_points"] = [{"point": k["point"], "aliases": k["aliases"]} for k in d["key_points"]]
     d["misconceptions"] = [{k: v for k, v in m.items() if v} for m in d["misconceptions"]]
     if d["demo"] and not d["demo"]["args"]:
