@@ -13,16 +13,14 @@ would not load, nothing is changed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths, sources
+from llmquiz import paths, sources, user_decks
 from llmquiz.errors import SourceError
 from llmquiz.sources import Skip, SourceCard
 
@@ -219,51 +217,6 @@ def _escape(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-# ---------------------------------------------------------------------------------------------
-# The user deck folder
-
-
-@dataclass
-class _File:
-    path: Path
-    data: dict[str, Any]
-    old: str | None  # the text before the import (None: a new file)
-    changed: bool = False
-    text: str = ""  # the text to write, once validated
-
-
-def _user_files(folder: Path) -> list[_File]:
-    import yaml
-
-    files = []
-    if folder.is_dir():
-        for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()):
-            try:
-                text = path.read_text(encoding="utf-8")
-                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                raise SourceError(f"your deck file {path} cannot be read; fix it (`llmquiz decks validate {path}`) "
-                                  "or move it away, then import again.") from None
-            if not isinstance(data, dict) or not isinstance(data.get("cards", []), list):
-                raise SourceError(f"your deck file {path} is not a deck; fix it or move it away, then import again.")
-            files.append(_File(path, data, text))
-    return files
-
-
-def _file_for(topic: str, title: str, description: str, files: list[_File], folder: Path) -> _File:
-    for f in files:
-        if f.data.get("topic") == topic:
-            return f
-    taken = {f.path.name for f in files}
-    name, n = f"{topic}.yaml", 1
-    while name in taken or (folder / name).exists():
-        n += 1
-        name = f"{topic}-{n}.yaml"
-    f = _File(folder / name, {"topic": topic, "title": title, "description": description, "cards": []}, None)
-    files.append(f)
-    return f
-
-
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """An updated card: the source's fields win, fields it does not carry (accepted answers...) stay."""
     merged = {**old, **new}
@@ -274,32 +227,6 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     else:
         merged.pop("key_points", None)
     return {k: merged[k] for k in (*CARD_KEYS, *merged) if k in merged}
-
-
-def _dump(data: dict[str, Any]) -> str:
-    import yaml
-
-    # libyaml's emitter when present: the same output rules, far faster for a few hundred cards.
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a deck file is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def import_file(path: Path, *, fmt: str = "auto", topic: str | None = None, separator: str | None = None,
@@ -319,7 +246,7 @@ def import_file(path: Path, *, fmt: str = "auto", topic: str | None = None, sepa
     others = [d for d in decks.deck_dirs(extra_decks) if d != folder]
     library = decks.load(others)
     reserved = set(library.cards)
-    files = _user_files(folder)
+    files = user_decks.read_files(folder)
     where = {c.get("id"): (f, i) for f in files for i, c in enumerate(f.data.get("cards") or [])
              if isinstance(c, dict)}
     taken: dict[str, str] = {}
@@ -349,7 +276,7 @@ def import_file(path: Path, *, fmt: str = "auto", topic: str | None = None, sepa
         else:
             shipped = library.decks.get(slug_)
             title = shipped.title if shipped else _title(card, slug_)
-            f = _file_for(slug_, title, f"Imported from {path.name}.", files, folder)
+            f = user_decks.file_for(slug_, title, f"Imported from {path.name}.", files, folder)
             f.data.setdefault("cards", []).append(entry)
             where[cid] = (f, len(f.data["cards"]) - 1)
             result.added.append(cid)
@@ -384,20 +311,20 @@ def _title(card: SourceCard, topic: str) -> str:
     return topic.replace("-", " ").capitalize()
 
 
-def _validate(files: list[_File]) -> None:
+def _validate(files: list[user_decks.DeckFile]) -> None:
     """Check each file as `decks validate` would, before anything is written."""
     from llmquiz import decks
 
     problems = []
     for f in files:
-        f.text = _dump(f.data)
+        f.text = user_decks.dump(f.data)
         problems += decks.check_content(f.path, f.text.encode("utf-8"))
     if problems:
         raise SourceError("the imported cards would not make a valid deck; nothing was changed:",
                           details=[str(p) for p in problems[:20]])
 
 
-def _commit(files: list[_File], extra_decks: Iterable[Path]) -> None:
+def _commit(files: list[user_decks.DeckFile], extra_decks: Iterable[Path]) -> None:
     """Write every file; if the library then fails to load because of them, put the old ones back."""
     from llmquiz import decks
 
@@ -409,13 +336,13 @@ def _commit(files: list[_File], extra_decks: Iterable[Path]) -> None:
     before = {p.message for p in ours(decks.load(extra=list(extra_decks)))}
     files[0].path.parent.mkdir(parents=True, exist_ok=True)
     for f in files:
-        _write(f.path, f.text)
+        user_decks.write_atomically(f.path, f.text)
     problems = [p for p in ours(decks.load(extra=list(extra_decks))) if p.message not in before]
     if problems:
         for f in files:
             if f.old is None:
                 f.path.unlink(missing_ok=True)
             else:
-                _write(f.path, f.old)
+                user_decks.write_atomically(f.path, f.old)
         raise SourceError("the imported cards would not load with your other decks; nothing was changed:",
                           details=[str(p) for p in problems[:20]])
