@@ -79,6 +79,9 @@ class Card:
     accept: tuple[str, ...] = ()
     reject: tuple[str, ...] = ()
     source: str = ""  # "file:line" where the card starts, for messages
+    # True when the card has no key points of its own and the grader derives them from the answer
+    # (`rubric: derived`, as `llmquiz import` writes for cards from other tools).
+    derived_rubric: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +99,7 @@ class Card:
             "accept": list(self.accept),
             "reject": list(self.reject),
             "source": self.source,
+            "derived_rubric": self.derived_rubric,
         }
 
 

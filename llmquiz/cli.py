@@ -245,11 +245,12 @@ def _grade_batch(source: str, encoder: Any) -> None:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
-    from llmquiz.commands import browse, demo, model, progress
+    from llmquiz.commands import browse, demo, importing, model, progress
 
     for fn in (browse.cards, browse.show, progress.stats, progress.history, progress.undo, progress.reset,
                progress.export, progress.backup, progress.restore):
         app.command()(fn)
+    app.command("import")(importing.import_cards)
     app.add_typer(progress.config_app, name="config")
     app.add_typer(demo.app, name="demo")
     app.add_typer(model.app, name="model")

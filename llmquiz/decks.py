@@ -23,14 +23,14 @@ from llmquiz.card import Card, Deck, DemoRef, KeyPoint, Misconception, Predict
 from llmquiz.errors import DeckError, TopicError
 
 # Bump when parsing or validation rules change, so cached results are not reused.
-CACHE_VERSION = "5"
+CACHE_VERSION = "6"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DECK_FIELDS = {"topic": True, "title": True, "description": True, "cards": True}
 CARD_FIELDS = {
-    "id": True, "question": True, "answer": True, "key_points": True, "difficulty": True,
+    "id": True, "question": True, "answer": True, "key_points": False, "difficulty": True,
     "misconceptions": False, "demo": False, "predict": False, "tags": False, "see_also": False,
-    "accept": False, "reject": False,
+    "accept": False, "reject": False, "rubric": False,
 }
 KEY_POINT_FIELDS = {"point": True, "aliases": True}
 MISCONCEPTION_FIELDS = {"claim": True, "correction": True, "aliases": False}
@@ -333,8 +333,11 @@ class _DeckChecker:
         if "difficulty" in raw and (isinstance(difficulty, bool) or difficulty not in (1, 2, 3)):
             self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {difficulty!r}")
         predict = self.predict(raw.get("predict"), (*path, "predict"), what) if "predict" in raw else None
+        derived = self.rubric(raw, path, what)
+        if "key_points" not in raw and not derived:  # required, unless the rubric is derived
+            self.err(path, f"{what}: missing field 'key_points'")
         key_points = self.key_points(raw.get("key_points"), (*path, "key_points"), what,
-                                     allow_empty=predict is not None)
+                                     allow_empty=predict is not None or derived)
         misconceptions = self.misconceptions(raw.get("misconceptions"), (*path, "misconceptions"), what)
         demo = self.demo(raw.get("demo"), (*path, "demo"), what) if "demo" in raw else None
         tags = self.texts(raw.get("tags"), (*path, "tags"), f"{what}: tags")
@@ -350,11 +353,24 @@ class _DeckChecker:
             "id": card_id, "topic": topic, "question": question, "answer": answer,
             "key_points": key_points, "misconceptions": misconceptions, "difficulty": difficulty,
             "demo": demo, "predict": predict, "tags": tags, "see_also": see_also,
-            "accept": accept, "reject": reject, "source": f"{self.parsed.path}:{line}",
+            "accept": accept, "reject": reject, "source": f"{self.parsed.path}:{line}", "derived_rubric": derived,
             "marks": {"see_also": [self.at((*path, "see_also", i)) for i in range(len(see_also))],
                       "id": self.at((*path, "id")), "demo": self.at((*path, "demo")),
                       "predict": self.at((*path, "predict"))},
         }
+
+    def rubric(self, raw: dict[str, Any], path: tuple, what: str) -> bool:
+        """`rubric: derived` (key points come from the answer); the only value the field takes."""
+        if "rubric" not in raw:
+            return False
+        if raw["rubric"] != "derived":
+            self.err((*path, "rubric"), f"{what}: rubric must be 'derived' (key points taken from the answer), "
+                                        f"not {raw['rubric']!r}; to write key points, remove the line")
+            return False
+        if raw.get("key_points"):
+            self.err((*path, "rubric"), f"{what}: rubric: derived takes the key points from the answer; "
+                                        "remove either it or key_points")
+        return True
 
     def key_points(self, value: Any, path: tuple, what: str, allow_empty: bool) -> list[dict]:
         if value is None or value == []:
@@ -441,12 +457,21 @@ def _kind(value: Any) -> str:
 # Caching and assembling
 
 
-def _cached_parse(path: Path) -> _Parsed:
+def check_content(path: Path, raw: bytes) -> list[Problem]:
+    """Every problem `raw` would have as the deck file `path`, before it is written there.
+
+    The result is cached like a loaded file's, so loading those bytes from `path` later is free.
+    """
+    return _cached_parse(path, raw).problems
+
+
+def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
     """`parse_file`, reusing an earlier result for byte-identical content."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return parse_file(path)
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return parse_file(path)
     digest = hashlib.sha256(CACHE_VERSION.encode() + b"\0" + str(path).encode() + b"\0" + raw).hexdigest()
     cache = paths.cache_dir() / "decks" / f"{digest}.json"
     try:
@@ -484,6 +509,7 @@ def _build_card(d: dict[str, Any]) -> Card:
                              for m in d["misconceptions"]),
         demo=demo, predict=predict, tags=tuple(d["tags"]), see_also=tuple(d["see_also"]),
         accept=tuple(d["accept"]), reject=tuple(d["reject"]), source=d["source"],
+        derived_rubric=bool(d.get("derived_rubric")),
     )
 
 

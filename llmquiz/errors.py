@@ -47,3 +47,7 @@ class ModelError(LlmquizError):
 
 class ConfigError(LlmquizError):
     """The config file is malformed or a key is unknown."""
+
+
+class SourceError(LlmquizError):
+    """A file to import is malformed, too large, or not what its name says."""

@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import csv
-import hashlib
-import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmquiz.card import Card
 from llmquiz.errors import UsageError
 
+if TYPE_CHECKING:
+    from llmquiz.anki_export import CardProgress
+
 FORMATS = ("anki", "csv", "markdown")
 
 
-def _stable_id(text: str) -> int:
-    # Anki wants 31-bit-ish positive ids that stay the same across exports, so re-imports update notes.
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) | (1 << 30)
+def to_anki(cards: Sequence[Card], path: Path, *, progress: Mapping[str, CardProgress] | None = None,
+            retention: float = 0.9) -> int:
+    """Write an Anki `.apkg`: one subdeck per topic, the rubric on the back (see `anki_export`)."""
+    from llmquiz import anki_export
 
-
-def _back_html(card: Card) -> str:
-    points = "".join(f"<li>{html.escape(k.point)}</li>" for k in card.key_points)
-    return f"<p>{html.escape(card.answer)}</p>" + (f"<ul>{points}</ul>" if points else "")
-
-
-def to_anki(cards: Sequence[Card], path: Path, title: str) -> int:
-    """Write an Anki `.apkg` with one note per card (model answer and key points on the back)."""
-    import genanki
-
-    model = genanki.Model(
-        _stable_id("llmquiz-model-v1"), "llmquiz card",
-        fields=[{"name": "Question"}, {"name": "Back"}, {"name": "Topic"}, {"name": "CardId"}],
-        templates=[{"name": "Card 1", "qfmt": "{{Question}}",
-                    "afmt": "{{FrontSide}}<hr id=answer>{{Back}}<p class=topic>{{Topic}}</p>"}],
-        css=".card { font-family: sans-serif; font-size: 18px; } .topic { color: #888; font-size: 12px; }")
-    deck = genanki.Deck(_stable_id(f"llmquiz-deck-{title}"), f"llmquiz::{title}")
-    for card in cards:
-        deck.add_note(genanki.Note(model=model, fields=[html.escape(card.question), _back_html(card),
-                                                         card.topic, card.id],
-                                   guid=genanki.guid_for("llmquiz", card.id), tags=[card.topic, *card.tags]))
-    genanki.Package(deck).write_to_file(str(path))
+    anki_export.write(cards, path, progress=progress, retention=retention)
     return len(cards)
 
 
@@ -65,13 +47,19 @@ def to_markdown(cards: Sequence[Card], title: str) -> str:
     return "\n".join(lines)
 
 
-def export(cards: Sequence[Card], fmt: str, path: Path, title: str) -> int:
-    """Write `cards` to `path` in `fmt`; return how many were written."""
+def export(cards: Sequence[Card], fmt: str, path: Path, title: str, *,
+           progress: Mapping[str, CardProgress] | None = None, retention: float = 0.9) -> int:
+    """Write `cards` to `path` in `fmt`; return how many were written.
+
+    `progress` (Anki only) gives each reviewed card's schedule, carried into the package.
+    """
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'.")
+    if progress is not None and fmt != "anki":
+        raise UsageError("--with-progress needs --format anki: only an Anki package holds schedules.")
     try:
         if fmt == "anki":
-            return to_anki(cards, path, title)
+            return to_anki(cards, path, progress=progress, retention=retention)
         text = to_csv(cards) if fmt == "csv" else to_markdown(cards, title)
         path.write_text(text, encoding="utf-8")
     except OSError as e:

@@ -25,9 +25,14 @@ def topic_rows(library: Library, store: Store, now: datetime | None = None) -> l
 
 
 def deck_stats(library: Library) -> dict[str, Any]:
-    """What the decks hold: cards per topic, demos, self-tests, and optional fields left empty."""
+    """What the decks hold: cards per topic, demos, self-tests, derived rubrics, and optional fields left empty.
+
+    A card with a derived rubric has no key points of its own (an imported card): the grader takes
+    them from its model answer, which grades less sharply than written ones.
+    """
     topics = []
     missing: list[dict[str, Any]] = []
+    derived: list[dict[str, Any]] = []
     for slug, deck in library.decks.items():
         cards = deck.cards
         topics.append({
@@ -37,7 +42,9 @@ def deck_stats(library: Library) -> dict[str, Any]:
             "with_accept": sum(1 for c in cards if c.accept),
             "with_reject": sum(1 for c in cards if c.reject),
             "with_misconceptions": sum(1 for c in cards if c.misconceptions),
+            "derived_rubric": sum(1 for c in cards if c.derived_rubric),
         })
+        derived += [{"card": c.id, "source": c.source} for c in cards if c.derived_rubric]
         for c in cards:
             absent = [name for name, present in (
                 ("misconceptions", c.misconceptions), ("demo", c.demo or c.predict), ("tags", c.tags),
@@ -45,5 +52,6 @@ def deck_stats(library: Library) -> dict[str, Any]:
             if absent:
                 missing.append({"card": c.id, "source": c.source, "missing": absent})
     totals = {k: sum(t[k] for t in topics) for k in
-              ("cards", "with_demo", "predict", "with_accept", "with_reject", "with_misconceptions")}
-    return {"topics": topics, "totals": totals, "missing": missing}
+              ("cards", "with_demo", "predict", "with_accept", "with_reject", "with_misconceptions",
+               "derived_rubric")}
+    return {"topics": topics, "totals": totals, "missing": missing, "derived_rubric": derived}

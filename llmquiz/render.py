@@ -208,7 +208,8 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
     """`llmquiz decks stats`: per-topic counts, then cards missing optional fields."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     cols = [("topic", "topic"), ("cards", "cards"), ("demo", "with_demo"), ("predict", "predict"),
-            ("accept", "with_accept"), ("reject", "with_reject"), ("misconc.", "with_misconceptions")]
+            ("accept", "with_accept"), ("reject", "with_reject"), ("misconc.", "with_misconceptions"),
+            ("derived", "derived_rubric")]
     for title, _ in cols:
         table.add_column(title, justify="left" if title == "topic" else "right",
                          style="cyan" if title == "topic" else None, no_wrap=title == "topic")
@@ -217,6 +218,14 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
     table.add_section()
     table.add_row("all", *(str(data["totals"][key]) for _, key in cols[1:]), style="bold")
     con.print(fit(con, table))
+    derived = data.get("derived_rubric") or []
+    if derived:
+        con.print(Text(f"\n{len(derived)} card{'s' * (len(derived) != 1)} with a derived rubric (key points taken "
+                       "from the answer; write key_points to grade them more sharply):", style="bold"))
+        for d in derived[:30]:
+            con.print(Text(f"  {d['card']}", style="cyan") + Text(f"  ({d['source']})", style="dim"))
+        if len(derived) > 30:
+            con.print(Text(f"  … and {len(derived) - 30} more (--json lists all)", style="dim"))
     missing = data["missing"]
     if missing:
         con.print(Text(f"\n{len(missing)} card{'s' * (len(missing) != 1)} missing optional fields:", style="bold"))
@@ -227,6 +236,41 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
             con.print(Text(f"  … and {len(missing) - 30} more (--json lists all)", style="dim"))
     else:
         con.print(Text("\nEvery card has every optional field.", style="green"))
+
+
+def import_result(con: Console, r: dict[str, Any]) -> None:
+    """`llmquiz import`: what was added and updated where, derived rubrics, overrides and skipped rows."""
+    n = len(r["added"]) + len(r["updated"])
+    verb = "Would import" if r["dry_run"] else "Imported"
+    topics = ", ".join(r["topics"])
+    if n:
+        con.print(Text(f"{verb} {n} card{'s' * (n != 1)} into {'topic' if len(r['topics']) == 1 else 'topics'} "
+                       f"{topics} ({len(r['added'])} new, {len(r['updated'])} updated).", style="bold"),
+                  soft_wrap=True)
+    else:
+        con.print(Text(f"Nothing to import from {r['source']}: your decks already hold every card in it.",
+                       style="bold"), soft_wrap=True)
+    for path in r["files"]:
+        con.print(Text(f"  {'would write' if r['dry_run'] else 'wrote'} {path}", style="dim"), soft_wrap=True)
+    if r["unchanged"]:
+        u = len(r["unchanged"])
+        con.print(Text(f"{u} card{'s' * (u != 1)} already in llmquiz word for word: left as they are."),
+                  soft_wrap=True)
+    if r["derived"]:
+        d = len(r["derived"])
+        con.print(Text(f"{d} card{'s' * (d != 1)} had no key points: the grader derives them from the answer "
+                       "(`llmquiz decks stats` lists them)."), soft_wrap=True)
+    if r["overrides"]:
+        o = len(r["overrides"])
+        con.print(Text(f"{o} card{'s' * (o != 1)} replace shipped cards of the same id: "
+                       f"{', '.join(r['overrides'][:5])}{' …' if o > 5 else ''}."), soft_wrap=True)
+    if r["skipped"]:
+        k = len(r["skipped"])
+        con.print(Text(f"Skipped {k} row{'s' * (k != 1)}:", style="yellow"))
+        for s in r["skipped"][:20]:
+            con.print(Text(f"  {s['place']}: {s['reason']}"), soft_wrap=True)
+        if k > 20:
+            con.print(Text(f"  … and {k - 20} more (--json lists all)", style="dim"))
 
 
 def _pct(x: float | None) -> str:

@@ -1,18 +1,25 @@
-"""The learner's own deck folder: where overrides of shipped cards are written on request."""
+"""The learner's own deck folder: where overrides of shipped cards are written on request, and
+imported cards go (`importing.py` decides what; this module reads and writes the files)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from llmquiz import paths
 from llmquiz.card import Card, Deck
+from llmquiz.errors import SourceError
 
 
 def _card_yaml(card: Card) -> dict[str, Any]:
     d = card.to_dict()
     for key in ("topic", "source"):
         d.pop(key)
+    if d.pop("derived_rubric", False):
+        d["rubric"] = "derived"  # no key points of its own: the grader derives them from the answer
     d["key_points"] = [{"point": k["point"], "aliases": k["aliases"]} for k in d["key_points"]]
     d["misconceptions"] = [{k: v for k, v in m.items() if v} for m in d["misconceptions"]]
     if d["demo"] and not d["demo"]["args"]:
@@ -49,3 +56,76 @@ def add_accepted(deck: Deck, card: Card, answer: str) -> str:
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
     os.replace(tmp, path)
     return str(path)
+
+
+@dataclass
+class DeckFile:
+    """One deck file of the folder as plain data, with its text before any change (None: a new file)."""
+
+    path: Path
+    data: dict[str, Any]
+    old: str | None
+    changed: bool = False
+    text: str = ""  # the text to write, once validated
+
+
+def read_files(folder: Path) -> list[DeckFile]:
+    """Every deck file in `folder`, or a SourceError naming the one that cannot be read."""
+    import yaml
+
+    files = []
+    if folder.is_dir():
+        for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()):
+            try:
+                text = path.read_text(encoding="utf-8")
+                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                raise SourceError(f"your deck file {path} cannot be read; fix it (`llmquiz decks validate {path}`) "
+                                  "or move it away, then import again.") from None
+            if not isinstance(data, dict) or not isinstance(data.get("cards", []), list):
+                raise SourceError(f"your deck file {path} is not a deck; fix it or move it away, then import again.")
+            files.append(DeckFile(path, data, text))
+    return files
+
+
+def file_for(topic: str, title: str, description: str, files: list[DeckFile], folder: Path) -> DeckFile:
+    """The file holding `topic`, or a new one (named after it, never over another file) added to `files`."""
+    for f in files:
+        if f.data.get("topic") == topic:
+            return f
+    taken = {f.path.name for f in files}
+    name, n = f"{topic}.yaml", 1
+    while name in taken or (folder / name).exists():
+        n += 1
+        name = f"{topic}-{n}.yaml"
+    f = DeckFile(folder / name, {"topic": topic, "title": title, "description": description, "cards": []}, None)
+    files.append(f)
+    return f
+
+
+def dump(data: dict[str, Any]) -> str:
+    """A deck as YAML text, in the order its keys were given."""
+    import yaml
+
+    # libyaml's emitter when present: the same output rules, far faster for a few hundred cards.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then move it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a deck file is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

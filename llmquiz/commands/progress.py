@@ -109,19 +109,33 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
 
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
            output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-           topic: TopicOpt = None, decks: DecksOpt = None) -> None:
-    """Export cards to Anki, CSV or Markdown (model answer and key points on the back).
+           topic: TopicOpt = None,
+           with_progress: Annotated[bool, typer.Option("--with-progress", help="Anki only: carry each card's "
+                                                       "due date, FSRS memory state and reviews.")] = False,
+           decks: DecksOpt = None) -> None:
+    """Export cards to Anki, CSV or Markdown (model answer, key points and misconceptions on the back).
 
-    Example: llmquiz export --format anki --topic rag -o rag.apkg
+    The Anki package has one subdeck per topic (llmquiz::TOPIC); `llmquiz import` reads it back.
+
+    Example: llmquiz export --format anki --topic rag --with-progress -o rag.apkg
     """
+    from llmquiz import config, render
     from llmquiz import export as exporter
-    from llmquiz import render
 
     library = load_library(decks)
     deck = library.topic(topic) if topic else None
     cards = list(deck.cards) if deck else list(library.cards.values())
-    n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview")
-    render.status(f"Wrote {n} cards to {output}.")
+    progress = None
+    if with_progress:
+        from llmquiz.anki_export import CardProgress
+
+        with open_store() as store:
+            states = store.states([c.id for c in cards])
+            progress = {cid: CardProgress(state, tuple(store.reviews(cid))) for cid, (state, _) in states.items()}
+    n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview", progress=progress,
+                        retention=config.load().desired_retention)
+    carried = f" ({len(progress)} with their schedule)" if progress is not None else ""
+    render.status(f"Wrote {n} cards to {output}{carried}.")
 
 
 def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
