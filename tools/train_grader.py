@@ -19,6 +19,7 @@ rounded to 6 decimals before they are written, so the same data gives the same f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
@@ -115,10 +116,8 @@ def extract(rows: list[dict[str, Any]], encoder_name: str, *, quiet: bool = Fals
     path = CACHE / f"evidence-{encoder_name}{shard}.pkl"
     cache: dict[str, dict[str, Any]] = {}
     for part in sorted(CACHE.glob(f"evidence-{encoder_name}*.pkl")):  # the main file and any shards
-        try:
+        with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError):
             cache.update(pickle.loads(part.read_bytes()))
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass
     enc = get_encoder(encoder_name)
     tag = profiles.fingerprint(enc)
     cards = dict(load_valid().cards)
