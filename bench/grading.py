@@ -140,11 +140,11 @@ def mohler(path: Path, encoder: object, limit: int | None) -> dict:
              for r in rows)
     grades = list(grade_jsonl(lines, encoder))
     score = [float(g["score"]) for g in grades]
-    cont = [float(g["details"]["expected"]) for g in grades]
+    cont = [float(g["details"].get("expected", g["details"].get("raw", 0.0))) for g in grades]
     gold = [float(r["score"]) for r in rows]
     groups = [int(r["assignment"]) for r in rows]
     base = tfidf_cosines(rows)
-    features = [[g["details"][k] for k in EVIDENCE] for g in grades]
+    features = [[g["details"].get(k, g["details"].get("raw", 0.0)) for k in EVIDENCE] for g in grades]
     fitted = heldout_linear(features, gold, groups)
     return {
         "n": len(rows),
@@ -231,8 +231,9 @@ def _reason(kind: str, g: object) -> str:
         if d["misconception_signals"]:
             return f"the wrong claim only weakly matches a listed misconception; scored {score}"
         return f"a fluent wrong claim with no reversal, negation or listed misconception to detect; scored {score}"
-    if d["reason"] in ("contradiction", "misconception", "salad", "polar-flip"):
-        return f"a correct answer read as {d['reason']}; scored {score}"
+    why = d.get("reason", d.get("capped_by", ""))
+    if why in ("contradiction", "misconception", "salad", "polar-flip"):
+        return f"a correct answer read as {why}; scored {score}"
     if d["contradictions"]:
         return f"a false contradiction ({d['contradictions'][0]['why']}); scored {score}"
     return f"terse or reworded: aliases matched {d['lexical_coverage']:.0%} of the key points; scored {score}"
@@ -477,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with the SemEval-2013 test files (default ../shared/bench)")
     ap.add_argument("--skip-semeval", action="store_true")
     ap.add_argument("--skip-loto", action="store_true", help="skip the leave-one-topic-out refits")
+    ap.add_argument("--grader", default="fitted", choices=("fitted", "rules"),
+                    help="which grader to measure (LLMQUIZ_GRADER); the default is the fitted one")
     ap.add_argument("--baseline", default=None, metavar="REV",
                     help="also grade the corpus test rows with the grader at git revision REV")
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
@@ -484,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="rewrite tests/fixtures/grading_known_failures.yaml from the decks and exit")
     args = ap.parse_args(argv)
     os.environ.setdefault("LLMQUIZ_HOME", tempfile.mkdtemp(prefix="llmquiz-bench-"))
+    os.environ["LLMQUIZ_GRADER"] = "rules" if args.write_known_failures else args.grader
     sys.path.insert(0, str(REPO))
     if args.write_known_failures:
         write_known_failures(REPO / "tests" / "fixtures" / "grading_known_failures.yaml",

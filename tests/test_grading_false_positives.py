@@ -28,7 +28,7 @@ def test_short_answer_with_pass_is_graded_on_content(hashing) -> None:
                         "The large model verifies all the draft tokens in one forward pass.",
                         [{"point": "verified in one forward pass", "aliases": ["one forward pass"]}])
     g = grade_rubric(rubric, "one forward pass", encoder=hashing)
-    assert g.details["reason"] != "idk"
+    assert g.details["capped_by"] != "idk"
     assert g.score > 0
 
 

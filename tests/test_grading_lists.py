@@ -56,4 +56,4 @@ def test_a_list_of_the_right_terms_to_a_why_question_earns_nothing(hashing) -> N
          "the fixes differ"])
     g = grade_rubric(rubric, "Factual, faithfulness, context, world knowledge, retrieval, verification, citations.",
                      encoder=hashing)
-    assert g.verdict is Verdict.WRONG and g.details["reason"] == "salad", g.details
+    assert g.verdict is Verdict.WRONG and g.details["capped_by"] == "salad", g.details

@@ -33,7 +33,7 @@ def cards() -> dict:
 def test_an_answer_to_a_neighbouring_card_is_wrong_and_names_that_card(encoder, cards, monkeypatch):
     g = grade(cards["inf-paged-attention"], BATCHING, encoder=encoder)
     assert g.verdict is Verdict.WRONG, g.details
-    assert g.details["reason"] == "off-topic"
+    assert g.details["capped_by"] == "off-topic"
     assert g.details["answers_instead"]["id"] == "inf-continuous-batching"
     assert "What is continuous batching" in g.feedback
     # Without the check the same answer earns partial credit: the failure mode this guards against.

@@ -1,45 +1,36 @@
-"""The 0-5 scale of GRADING.md as the fitted scorer gives it: the ends, the verdict bands, and the
-weights file that must match the features the grader computes."""
+"""The 0-5 scale's ends and the non-answers: what earns a 5 and a 1, and what is not "I don't know"."""
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
-import pytest
-
 from llmquiz.grading import Verdict, grade_rubric
 from llmquiz.grading import profile as profiles
-from llmquiz.grading.evidence import is_idk
-from llmquiz.grading.features import NAMES
-from llmquiz.grading.fitted import ScoreModel, decide, model_for
+from llmquiz.grading.evidence import Evidence, PointEvidence, is_idk
 from llmquiz.grading.parse import parse
 from llmquiz.grading.rubric import from_parts
-
-RUBRIC = from_parts(
-    "Why are attention scores divided by sqrt(d_k) before the softmax?",
-    "The dot product of q and k has variance that grows with d_k. Large logits saturate the softmax into a "
-    "near one-hot distribution whose gradients vanish. Dividing by sqrt(d_k) restores unit variance and keeps "
-    "training stable.",
-    ["The dot product's variance grows with d_k", "Unscaled, the softmax saturates and its gradients vanish",
-     "Dividing by sqrt(d_k) restores unit variance"],
-)
+from llmquiz.grading.rules import combine, to_grade
 
 
-@pytest.mark.parametrize("text", ["", "   ", "no idea", "Pass.", "?"])
-def test_no_answer_scores_zero(hashing, text: str) -> None:
-    g = grade_rubric(RUBRIC, text, encoder=hashing)
-    assert (g.score, g.verdict) == (0, Verdict.WRONG)
-    assert not g.unsure
+def _evidence(lexical: list[float], recall: float, similarity: float) -> Evidence:
+    ev = Evidence()
+    ev.points = [PointEvidence(lexical=x) for x in lexical]
+    ev.recall, ev.similarity, ev.density = recall, similarity, 1.0
+    return ev
 
 
-def test_every_key_point_stated_is_correct_and_terms_alone_are_wrong(hashing) -> None:
-    full = grade_rubric(RUBRIC, "q·k has variance proportional to d_k, so big heads give large logits that "
-                                "saturate the softmax and kill its gradients; dividing by sqrt(d_k) brings the "
-                                "variance back to one.", encoder=hashing)
-    assert full.verdict is Verdict.CORRECT, full.details
-    salad = grade_rubric(RUBRIC, "variance, d_k, softmax, gradients, sqrt", encoder=hashing)
-    assert salad.verdict is Verdict.WRONG, salad.details
+def test_full_marks_need_the_key_points() -> None:
+    # Right in meaning throughout but none of the three key points stated: correct, and a 4.
+    meaning_only = combine(_evidence([0.0, 0.0, 0.0], recall=0.9, similarity=0.9))
+    assert 3.5 <= meaning_only.raw < 4.5
+    # The same closeness with two of the three stated: a 5.
+    assert combine(_evidence([1.0, 1.0, 0.0], recall=0.9, similarity=0.9)).raw >= 4.5
+
+
+def test_an_answer_on_the_topic_scores_one_and_a_strangers_sentence_zero() -> None:
+    rubric = from_parts("Why scale attention scores?", "Scaling keeps the softmax from saturating.",
+                        ["keeps the softmax from saturating", "gradients stay useful"])
+    on_topic = to_grade(rubric, _evidence([0.0, 0.0], recall=0.0, similarity=0.2))
+    assert (on_topic.score, on_topic.verdict) == (1, Verdict.WRONG)
+    assert to_grade(rubric, _evidence([0.0, 0.0], recall=0.0, similarity=-0.1)).score == 0
 
 
 def test_a_guess_ending_in_a_question_mark_is_an_answer(hashing) -> None:
@@ -61,24 +52,19 @@ def test_a_point_taken_from_the_model_answer_needs_only_its_digits(hashing) -> N
     assert exact("Unlimited number.") == [set()]
 
 
-def test_the_shown_score_follows_the_likeliest_verdict() -> None:
-    # 0.35 on a 5 alone, but 0.6 on partial (2 or 3): the verdict a learner sees is partial.
-    p = np.array([0.05, 0.0, 0.3, 0.3, 0.0, 0.35])
-    assert decide(p) == (2, pytest.approx(0.6))
-    assert decide(np.array([0.0, 0.0, 0.0, 0.0, 0.2, 0.8]))[0] == 5
+def test_partial_credit_needs_a_clause_that_says_part_of_the_model_answer() -> None:
+    from llmquiz.grading.contradiction import Verdict as ClauseVerdict
 
-
-@pytest.mark.parametrize("encoder", ["minilm", "hashing"])
-def test_the_shipped_weights_fit_the_features_and_give_ordered_probabilities(encoder: str) -> None:
-    model = model_for(encoder)
-    assert model.names == NAMES
-    assert all(b > a for a, b in zip(model.cuts, model.cuts[1:], strict=False))
-    p = model.probs(np.zeros(len(NAMES)))
-    assert p.shape == (6,) and abs(float(p.sum()) - 1.0) < 1e-9 and (p >= 0).all()
-
-
-def test_weights_for_other_features_are_refused() -> None:
-    d = json.loads(json.dumps(model_for("hashing").to_dict()))
-    d["names"] = d["names"][:-1]
-    with pytest.raises(ValueError, match="other features"):
-        ScoreModel.from_dict(d)
+    rubric = from_parts("Why does the KV cache speed up decoding?",
+                        "Past keys and values never change, so each step computes only the newest token.",
+                        ["past keys and values never change", "each step computes only the newest token"])
+    # One key point's words named and the topic's closeness, but no clause says what the model answer
+    # says: fluent claims of its own, not half an answer.
+    ev = _evidence([1.0, 0.0], recall=0.12, similarity=0.3)
+    ev.clauses = [ClauseVerdict(0, "the GPU keeps finished replies for repeated prompts", "unaligned")]
+    unsupported = to_grade(rubric, ev)
+    assert unsupported.verdict is Verdict.WRONG and unsupported.details["capped_by"] == "unsupported"
+    assert unsupported.feedback.startswith("On topic, but none of your claims")
+    # The same evidence with one clause agreeing keeps its partial credit.
+    ev.clauses.append(ClauseVerdict(0, "past keys and values never change", "agrees", "answer"))
+    assert to_grade(rubric, ev).verdict is Verdict.PARTIAL

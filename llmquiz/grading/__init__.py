@@ -57,4 +57,21 @@ def grade_rubric(rubric: Rubric, answer: str, *, encoder: Encoder | None = None)
     enc = encoder if encoder is not None else default_encoder()
     answer = answer if isinstance(answer, str) else str(answer or "")
     prof = profiles.get(rubric, enc)
-    return to_grade(rubric, gather(prof, answer, enc), enc.name)
+    ev = gather(prof, answer, enc)
+    if grader_name() == "fitted":
+        return to_grade(rubric, ev, enc.name)
+    from llmquiz.grading import rules
+
+    return rules.to_grade(rubric, ev)
+
+
+GRADERS = ("rules", "fitted")
+
+
+def grader_name() -> str:
+    """Which grader scores: "rules" (the default, hand-set) or "fitted" (learned judges and an ordinal
+    model; opt-in with LLMQUIZ_GRADER=fitted while it is measured against the rules)."""
+    import os
+
+    name = os.environ.get("LLMQUIZ_GRADER", "").strip().lower() or "rules"
+    return name if name in GRADERS else "rules"
