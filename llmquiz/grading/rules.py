@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from llmquiz.grading.evidence import Evidence
 from llmquiz.grading.result import Grade, Verdict
 from llmquiz.grading.rubric import Rubric
+from llmquiz.grading.scorer import _ramp, _short
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,6 @@ class Weights:
 WEIGHTS = Weights()
 ON_TOPIC = 0.5  # the least an answer on the card's topic scores: 1 after rounding
 PARTIAL_LOW, PARTIAL_HIGH = 1.5, 3.5  # raw scores that round to a partial verdict (2 or 3)
-
-
-def _ramp(x: float, lo: float, hi: float) -> float:
-    return max(0.0, min(1.0, (x - lo) / (hi - lo)))
 
 
 @dataclass
@@ -203,8 +200,3 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
         key = _short(rubric.points[0].text) if k else "see the model answer"
         return f"This misses the point; the key idea is: {key}."
     return f"Not enough yet ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = text.strip().rstrip(".")
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
