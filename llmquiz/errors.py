@@ -47,3 +47,23 @@ class ModelError(LlmquizError):
 
 class ConfigError(LlmquizError):
     """The config file is malformed or a key is unknown."""
+
+
+class StoreBusyError(StoreError):
+    """The progress store stayed locked by another process after every retry."""
+
+
+class StoreFullError(StoreError):
+    """The disk holding the progress store is full."""
+
+
+class StorePermissionError(StoreError):
+    """The progress store (or its folder) may not be read or written."""
+
+
+class StoreCorruptError(StoreError):
+    """The progress store was damaged; it has been moved aside and a new one started."""
+
+
+class OutputError(LlmquizError):
+    """A file (backup, export) could not be written; the previous file is left as it was."""

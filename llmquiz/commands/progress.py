@@ -83,9 +83,12 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     from llmquiz import render
     from llmquiz.errors import UsageError
 
-    library = load_library(decks) if topic else None
-    ids = [c.id for c in library.topic(topic).cards] if library and topic else None
-    what = f"progress on topic '{library.topic(topic).topic}'" if library and topic else "ALL your progress"
+    if topic is not None and not topic.strip():
+        raise UsageError("--topic needs a topic name (`llmquiz topics` lists them); nothing was reset. "
+                         "To forget all your progress, leave --topic out.")
+    deck = load_library(decks).topic(topic) if topic is not None else None  # an unknown topic is an error
+    ids = [c.id for c in deck.cards] if deck else None
+    what = f"progress on topic '{deck.topic}'" if deck else "ALL your progress"
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"refusing to reset {what} without confirmation; add --yes.")
@@ -98,33 +101,46 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
 
 
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
-           output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+           output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for standard "
+                                                                       "output).")],
            topic: TopicOpt = None, decks: DecksOpt = None) -> None:
     """Export cards to Anki, CSV or Markdown (model answer and key points on the back).
 
     Example: llmquiz export --format anki --topic rag -o rag.apkg
     """
     from llmquiz import export as exporter
-    from llmquiz import render
 
     library = load_library(decks)
     deck = library.topic(topic) if topic else None
     cards = list(deck.cards) if deck else list(library.cards.values())
     n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview")
-    render.plain(render.console(), f"Wrote {n} cards to {output}.")
+    _status(output, f"Wrote {n} cards to {_where(output)}.")
 
 
-def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
+def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write ('-' for "
+                                                                       "standard output).")]) -> None:
     """Save all your progress (reviews and schedules) to a JSON file.
 
     Example: llmquiz backup -o llmquiz-progress.json
     """
     from llmquiz import backup as backups
-    from llmquiz import render
 
     with open_store() as store:
         counts = backups.backup(store, output)
-    render.plain(render.console(), f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
+    _status(output, f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {_where(output)}.")
+
+
+def _where(output: Path) -> str:
+    from llmquiz import outfile
+
+    return "standard output" if outfile.is_stdout(output) else str(output)
+
+
+def _status(output: Path, line: str) -> None:
+    """A command's closing line: on stderr when the data itself went to standard output."""
+    from llmquiz import outfile, render
+
+    render.plain(render.console(stderr=outfile.is_stdout(output)), line)
 
 
 def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmquiz backup`.")]) -> None:
