@@ -19,8 +19,9 @@ from llmquiz.grading import batch
 MAX_LINE = batch.MAX_LINE
 
 
-def read_lines(f: IO[bytes], limit: int = MAX_LINE) -> Iterator[tuple[int, str | None]]:
+def read_lines(f: IO[bytes], limit: int | None = None) -> Iterator[tuple[int, str | None]]:
     """(line number from 1, text) for each line of `f`; text is None for a line longer than `limit`."""
+    limit = limit or MAX_LINE
     decode = codecs.getincrementaldecoder("utf-8")(errors="replace")
     n = 0
     while True:
