@@ -70,6 +70,8 @@ def restore(store: Store, path: Path | str) -> dict[str, int]:
     """
     path = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before open: opening a pipe would wait for a writer
+            raise UsageError(f"{path} is not a regular file; give the file `llmquiz backup` wrote.")
         f = path.open(encoding="utf-8", newline="")
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}.") from None

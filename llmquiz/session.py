@@ -19,7 +19,7 @@ from typing import Any
 
 from llmquiz import paths, scheduling
 from llmquiz.card import Card
-from llmquiz.errors import LlmquizError, StoreError
+from llmquiz.errors import LlmquizError, StoreCorruptError, StoreError
 from llmquiz.grading import Grade
 from llmquiz.review import Rating, Review
 from llmquiz.store import Store
@@ -105,10 +105,17 @@ class Session:
     def save(self) -> list[Review]:
         """Save the unsaved reviews in order; return those saved. Stops at the first failure (see `save_error`)."""
         saved = []
+        fresh_file = False
         while self.unsaved:
             item = self.unsaved[0]
             try:
                 saved.append(self.store.review_card(item.card_id, item.build))
+            except StoreCorruptError as e:
+                if fresh_file:
+                    self.save_error = e.message
+                    return saved
+                fresh_file = True  # the damaged file was moved aside and a new one opened: try that one
+                continue
             except StoreError as e:
                 self.save_error = e.message
                 return saved

@@ -187,6 +187,9 @@ def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
 
 def _saved_or_kept(session: Session) -> None:
     """Tell the learner when a rating could not be saved yet: it is kept, and retried with the next one."""
+    if session.store.notice:
+        render.notice(session.store.notice)  # a damaged file was moved aside and a new one started
+        session.store.notice = None
     if session.save_error:
         n = len(session.unsaved)
         render.notice(f"Not saved yet: {session.save_error} Your rating{'s' * (n != 1)} ({n}) "

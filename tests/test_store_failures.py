@@ -194,6 +194,28 @@ def test_what_is_still_unsaved_at_the_end_goes_to_a_file_restore_takes(fast_lock
         assert store.state("zz-capital") is not None and store.count() == 2
 
 
+def test_damage_met_by_a_save_mid_session_moves_the_file_aside_and_saves_into_a_new_one() -> None:
+    path = _store_with_reviews(3)
+    with Store.open() as store:
+        session = Session(store, clock=_clock(T0 + timedelta(days=1)))
+        real = Store.review_card
+        calls = []
+
+        def damaged_once(self: Store, card_id: str, build):
+            calls.append(card_id)
+            if len(calls) == 1:
+                raise self.failure(sqlite3.DatabaseError("database disk image is malformed"), "save progress to")
+            return real(self, card_id, build)
+
+        store.review_card = damaged_once.__get__(store)  # type: ignore[method-assign]
+        session.record(CARD, Rating.GOOD)
+        assert session.unsaved == [] and session.save_error is None  # saved into the new file at once
+        assert store.notice is not None and "llmquiz restore" in store.notice
+        assert [r.card_id for r in store.reviews()] == ["zz-capital"]
+    [aside] = path.parent.glob("progress.sqlite3.corrupt-*Z")
+    assert sqlite3.connect(aside).execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 3
+
+
 def test_a_session_builds_on_a_review_another_terminal_saved_meanwhile() -> None:
     with Store.open() as mine, Store.open() as theirs:
         session = Session(mine, clock=lambda: T0 + timedelta(days=3))

@@ -1,7 +1,7 @@
 """Figures for the progress store's robustness claims, outside the default test suite (minutes, GBs of disk).
 
     python tools/store_figures.py million [--reviews 1000000]   # backup and restore: peak memory, time
-    python tools/store_figures.py fuzz [--cases 10000]          # restore and grade --batch on generated input
+    python tools/store_figures.py fuzz [--cases 10000] [--which restore|batch|both]
 
 `million` builds a store of N realistic reviews, then runs `llmquiz backup` and `llmquiz restore` (into
 an empty store, then again into the full one) each in its own process, reporting wall time and peak
@@ -15,6 +15,8 @@ import argparse
 import json
 import os
 import random
+import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BASE = 60  # reviews in the store and the backup each restore case starts from
 sys.path.insert(0, str(ROOT))
 
 
@@ -84,7 +87,7 @@ def make_store(home: Path, n: int) -> None:
                 db.executemany(INSERT_REVIEW, rows)
                 rows = []
         db.executemany(INSERT_REVIEW, rows)
-        for c in range(400):
+        for c in range(min(400, n)):
             db.execute("INSERT OR REPLACE INTO card_state VALUES (?, ?, ?, ?)",
                        (f"card-{c}", json.dumps(state), state["due"], state["last_review"]))
         db.execute("INSERT INTO misses SELECT card_id, 'scaling restores unit variance', COUNT(*) FROM reviews "
@@ -100,6 +103,12 @@ def million(n: int) -> None:
         make_store(full, n)
         size = (full / "data" / "progress.sqlite3").stat().st_size
         print(f"store of {n:,} reviews built in {time.monotonic() - started:.0f} s ({size / 2**20:.0f} MiB)")
+        db = sqlite3.connect(full / "data" / "progress.sqlite3")
+        started = time.monotonic()
+        db.execute("PRAGMA quick_check(1)").fetchall()
+        took = time.monotonic() - started
+        print(f"quick_check: {took:.2f} s ({size / 2**20 / took:.0f} MiB/s)")
+        db.close()
         backup = tmp_path / "backup.json"
         for label, args, home in (("backup", ["backup", "-o", str(backup)], full),
                                   ("restore into an empty store", ["restore", str(backup)], empty),
@@ -113,6 +122,199 @@ def million(n: int) -> None:
               "integrity:", db.execute("PRAGMA integrity_check").fetchone()[0])
 
 
+class Hang(Exception):
+    """A case ran past its time limit."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise Hang
+
+
+def _cases(strategy, n: int, seed: int):
+    """`n` values drawn from a hypothesis strategy, reproducibly (no shrinking, no example database)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+
+    drawn: list = []
+
+    @hseed(seed)
+    @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck),
+              phases=["generate"])
+    @given(strategy)
+    def collect(value) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn
+
+
+def _report(name: str, counts: dict, started: float) -> None:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{name}: {counts['cases']:,} cases in {time.monotonic() - started:.0f} s; tracebacks "
+          f"{counts['tracebacks']}, hangs over 5 s {counts['hangs']}, rows lost {counts['lost']}, "
+          f"slowest case {counts['slowest']:.2f} s, peak memory {peak:.0f} MB; " +
+          ", ".join(f"{k} {v:,}" for k, v in counts.items() if k.startswith("n_")))
+    for line in counts["examples"][:5]:
+        print("   ", line)
+
+
+def fuzz_restore(n: int) -> None:
+    """Mutated backups through `llmquiz restore` (CliRunner): refused whole, or usable by study and stats."""
+    import shutil
+
+    import typer.testing
+    from hypothesis import strategies as st
+    from typer.testing import CliRunner
+
+    from llmquiz import backup, scheduling, stats
+    from llmquiz.cli import app
+    from llmquiz.review import Rating
+    from llmquiz.store import Store
+    from tests.test_backup import JSON, SCALARS
+
+    # Typer rebuilds the whole command tree on every invoke (0.2 s here): build it once for 10,000 cases.
+    command = typer.testing._get_command(app)
+    typer.testing._get_command = lambda _app: command
+    runner = CliRunner()
+    home = Path(tempfile.mkdtemp())
+    os.environ["LLMQUIZ_HOME"] = str(home)
+    make_store(home, BASE)
+    base = home / "data" / "progress.sqlite3"
+    with Store.open(base) as store:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        baseline = {r.row() for r in store.reviews()}
+        source = home / "source.json"
+        backup.backup(store, source)
+    pristine = home / "pristine.sqlite3"
+    shutil.copy(base, pristine)
+    text = source.read_text()
+    data = json.loads(text)
+    fields = ["card_id", "topic", "reviewed_at", "mode", "rating", "seconds", "answer", "score", "verdict",
+              "found", "missed", "state_before", "state_after", "extra"]
+    fsrs = ["card_id", "state", "step", "stability", "difficulty", "due", "last_review"]
+    mutation = st.one_of(
+        st.tuples(st.just("field"), st.integers(0, BASE - 1), st.sampled_from(fields), JSON),
+        st.tuples(st.just("fsrs"), st.integers(-1, BASE - 1), st.sampled_from(fsrs), SCALARS),
+        st.tuples(st.just("cut"), st.integers(0, len(text)), st.binary(max_size=40)),
+        st.tuples(st.just("deep"), st.integers(0, BASE - 1), st.integers(1, 200_000)),
+        st.tuples(st.just("big"), st.integers(0, BASE - 1), st.integers(1, 5_000_000)),
+        st.tuples(st.just("top"), st.sampled_from(["format", "version", "created", "reviews", "states", "x"]), JSON))
+    counts = {"cases": 0, "tracebacks": 0, "hangs": 0, "lost": 0, "slowest": 0.0, "n_accepted": 0,
+              "n_refused": 0, "examples": []}
+    signal.signal(signal.SIGALRM, _alarm)
+    started = time.monotonic()
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    case_path = home / "case.json"
+    for case in _cases(mutation, n, seed=22):
+        kind = case[0]
+        if kind == "cut":
+            raw = text.encode()
+            case_path.write_bytes(raw[:case[1]] + case[2] + raw[case[1] + len(case[2]):])
+        else:
+            d = json.loads(text) if kind != "deep" else None
+            if kind == "field":
+                d["reviews"][case[1]][case[2]] = case[3]
+            elif kind == "fsrs":
+                target = next(iter(d["states"].values()))["state"] if case[1] < 0 else \
+                    d["reviews"][case[1]]["state_after"]
+                target[case[2]] = case[3]
+            elif kind == "big":
+                d["reviews"][case[1]]["answer"] = "x" * case[2]
+            elif kind == "top":
+                d[case[1]] = case[2]
+            if kind == "deep":
+                lines = text.splitlines()
+                lines[2 + case[1]] = "[" * case[2] + "]" * case[2] + ("," if case[1] < BASE - 1 else "")
+                case_path.write_text("\n".join(lines))
+            else:
+                case_path.write_text(json.dumps(d, allow_nan=True))
+        for suffix in ("-wal", "-shm"):
+            Path(str(base) + suffix).unlink(missing_ok=True)
+        shutil.copy(pristine, base)
+        counts["cases"] += 1
+        t0 = time.monotonic()
+        signal.alarm(5)
+        try:
+            result = runner.invoke(app, ["restore", str(case_path)])
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                raise result.exception
+            with Store.open(base) as store:
+                rows = {r.row() for r in store.reviews()}
+                if result.exit_code == 0:
+                    counts["n_accepted"] += 1
+                    for state, _due in store.states().values():
+                        scheduling.review(state, Rating.GOOD, now)
+                        scheduling.retrievability(state, now)
+                    for r in store.reviews():
+                        scheduling.review(r.state_after, Rating.AGAIN, now)
+                    stats.compute(store, [], now=now)
+                else:
+                    counts["n_refused"] += 1
+                    if len(rows) != len(baseline):
+                        counts["examples"].append(f"refused but wrote rows: {case!r:.200}")
+                lost = len(baseline - rows)
+                counts["lost"] += lost
+        except Hang:
+            counts["hangs"] += 1
+            counts["examples"].append(f"hang: {case!r:.200}")
+        except Exception as e:
+            counts["tracebacks"] += 1
+            counts["examples"].append(f"{type(e).__name__}: {e!s:.100} <- {case!r:.200}")
+        finally:
+            signal.alarm(0)
+        counts["slowest"] = max(counts["slowest"], time.monotonic() - t0)
+    _report("restore", counts, started)
+    _ = data
+
+
+def fuzz_batch(n: int) -> None:
+    """Generated JSON lines through the `grade --batch` reader: one result per line, the good line graded."""
+    import io
+
+    from hypothesis import strategies as st
+
+    from llmquiz import batch_lines
+    from llmquiz.grading.encoders import get_encoder
+    from tests.test_batch_lines import GOOD, LINES
+
+    os.environ["LLMQUIZ_HOME"] = tempfile.mkdtemp()
+    encoder = get_encoder("hashing")
+    raw_lines = st.one_of(LINES.map(lambda t: t.replace("\n", " ").replace("\r", " ").encode("utf-8", "surrogatepass")),
+                          st.binary(max_size=200).map(lambda b: b.replace(b"\n", b" ")),
+                          st.integers(1, 200_000).map(lambda k: b"[" * k + b"]" * k),
+                          st.integers(1, 3_000_000).map(lambda k: b'{"question": "q", "reference": "r", "answer": "' +
+                                                         b"w " * k + b'"}'))
+    counts = {"cases": 0, "tracebacks": 0, "hangs": 0, "lost": 0, "slowest": 0.0, "n_lines": 0, "n_errors": 0,
+              "examples": []}
+    signal.signal(signal.SIGALRM, _alarm)
+    started = time.monotonic()
+    for line in _cases(raw_lines, n, seed=22):
+        data = line + b"\n" + GOOD.encode() + b"\n"
+        expected = sum(1 for part in data.split(b"\n") if part.decode("utf-8", "replace").strip())
+        counts["cases"] += 1
+        t0 = time.monotonic()
+        signal.alarm(5)
+        try:
+            out = list(batch_lines.grade_lines(io.BytesIO(data), encoder))
+            for o in out:
+                json.dumps(o)
+            counts["n_lines"] += len(out)
+            counts["n_errors"] += sum("error" in o for o in out)
+            if len(out) != expected or out[-1].get("verdict") != "correct":
+                counts["lost"] += 1
+                counts["examples"].append(f"lost: {line[:120]!r}")
+        except Hang:
+            counts["hangs"] += 1
+            counts["examples"].append(f"hang: {line[:120]!r}")
+        except Exception as e:
+            counts["tracebacks"] += 1
+            counts["examples"].append(f"{type(e).__name__}: {e!s:.100} <- {line[:120]!r}")
+        finally:
+            signal.alarm(0)
+        counts["slowest"] = max(counts["slowest"], time.monotonic() - t0)
+    _report("grade --batch", counts, started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -120,9 +322,14 @@ def main() -> None:
     m.add_argument("--reviews", type=int, default=1_000_000)
     f = sub.add_parser("fuzz")
     f.add_argument("--cases", type=int, default=10_000)
+    f.add_argument("--which", choices=("restore", "batch", "both"), default="both")
     args = parser.parse_args()
     if args.what == "million":
         million(args.reviews)
+    elif args.which in ("restore", "both"):
+        fuzz_restore(args.cases)
+    if args.what == "fuzz" and args.which in ("batch", "both"):
+        fuzz_batch(args.cases)
 
 
 if __name__ == "__main__":
