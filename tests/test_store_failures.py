@@ -99,7 +99,9 @@ def test_a_held_lock_is_waited_for_then_reported_as_a_lock(fast_locks: None) -> 
         other.execute("ROLLBACK")
 
 
-def test_a_lock_released_during_the_retries_lets_the_save_through(fast_locks: None) -> None:
+def test_a_lock_released_during_the_retries_lets_the_save_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Store, "BUSY_MS", 100)
+    monkeypatch.setattr(Store, "LOCK_BACKOFF_S", (0.5, 1.0))  # 0.2 s falls in the first pause, even on a busy machine
     path = _store_with_reviews(1)
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
