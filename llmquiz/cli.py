@@ -217,30 +217,39 @@ def grade_cmd(
 
 
 def _grade_batch(source: str, encoder: Any) -> None:
+    from llmquiz import batch_lines
     from llmquiz.errors import UsageError
-    from llmquiz.grading import batch as batch_grading
 
     if source == "-":
-        lines = sys.stdin
+        lines = sys.stdin.buffer
     else:
         try:
-            lines = open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
+            lines = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as e:
             raise UsageError(f"cannot read {source}: {e.strerror}; give a JSON-lines file or -.") from None
     try:
         failed = 0
-        for out in batch_grading.grade_jsonl(lines, encoder):
+        for out in batch_lines.grade_lines(lines, encoder):
             failed += "error" in out
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.write(_json_line(out))
             sys.stdout.flush()
     finally:
-        if lines is not sys.stdin:
+        if lines is not sys.stdin.buffer:
             lines.close()
     if failed:
         from llmquiz import render
 
         render.notice(f"{failed} line{'s' * (failed != 1)} could not be graded (see their \"error\").")
         raise typer.Exit(1)
+
+
+def _json_line(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data)  # a lone surrogate from the input: escaped, so the line stays valid UTF-8
+    return text + "\n"
 
 
 def _register() -> None:

@@ -71,11 +71,14 @@ def run(con: Console, cards: list[Card], session: Session, options: StudyOptions
                 _free(con, card, session, ask, (decks or {}).get(card.topic))
     except (_Quit, KeyboardInterrupt, EOFError):
         con.print()
+    unsaved = session.finish()
     when = None
     if session.summary.next_due is not None:
         when = scheduling.humanize_delta(session.summary.next_due - datetime.now(UTC))
     render.summary(con, session.summary.to_dict(), time.monotonic() - started, when)
-    if session.summary.reviewed:
+    if unsaved:
+        render.notice(unsaved)
+    elif session.summary.reviewed:
         render.plain(con, f"Progress saved to {session.store.path}", "dim")
 
 
@@ -140,6 +143,7 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
         render.judge_yourself(con, suggested.label)
     rating = _rate(con, card, ask, None if result.unsure else suggested)
     session.record(card, rating, answer=answer, grade=result, seconds=seconds)
+    _saved_or_kept(session)
     overruled = result.verdict.value != "correct" and rating >= Rating.GOOD
     if overruled and deck is not None and answer and card.predict is None:
         _offer_accept(con, ask, deck, card, answer)
@@ -178,6 +182,18 @@ def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
     render.model_answer(con, card, with_points=True)
     rating = _rate(con, card, ask, None)
     session.record(card, rating, seconds=seconds)
+    _saved_or_kept(session)
+
+
+def _saved_or_kept(session: Session) -> None:
+    """Tell the learner when a rating could not be saved yet: it is kept, and retried with the next one."""
+    if session.store.notice:
+        render.notice(session.store.notice)  # a damaged file was moved aside and a new one started
+        session.store.notice = None
+    if session.save_error:
+        n = len(session.unsaved)
+        render.notice(f"Not saved yet: {session.save_error} Your rating{'s' * (n != 1)} ({n}) "
+                      f"{'are' if n != 1 else 'is'} kept and will be saved with your next answer or at the end.")
 
 
 def _rate(con: Console, card: Card, ask: Ask, suggested: Rating | None) -> Rating:

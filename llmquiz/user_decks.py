@@ -3,13 +3,11 @@ imported cards go (`importing.py` decides what; this module reads and writes the
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths
+from llmquiz import outfile, paths
 from llmquiz.card import Card, Deck
 from llmquiz.errors import SourceError
 
@@ -52,9 +50,7 @@ def add_accepted(deck: Deck, card: Card, answer: str) -> str:
     accepted = mine.setdefault("accept", [])
     if answer not in accepted:
         accepted.append(answer)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     return str(path)
 
 
@@ -113,19 +109,6 @@ def dump(data: dict[str, Any]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a deck file is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    """Write `text` to a temporary file beside `path`, then move it into place (`outfile`)."""
+    with outfile.open_out(path) as f:
+        f.write(text)

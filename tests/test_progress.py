@@ -175,3 +175,20 @@ def test_overruling_the_grader_can_save_the_answer_to_the_users_deck(mini_decks:
     assert "Saved to" in result.output
     lib = decks.load_valid(extra=[mini_decks])
     assert "the city of light beside its famous river" in lib.card("zz-capital").accept
+
+
+@pytest.mark.parametrize("topic", ["", "   "])
+def test_reset_with_an_empty_topic_wipes_nothing(log: list, mini_decks: Path, topic: str) -> None:
+    # Regression: `reset --topic "" --yes` used to read as "no topic" and removed every review.
+    result = runner.invoke(app, ["reset", "--topic", topic, "--yes", "--decks", str(mini_decks)])
+    assert result.exit_code == 2 and "--topic needs a topic name" in result.output
+    assert "nothing was reset" in " ".join(result.output.split())
+    with Store.open() as store:
+        assert store.count() == 6
+
+
+def test_reset_of_an_unknown_topic_wipes_nothing(log: list, mini_decks: Path) -> None:
+    result = runner.invoke(app, ["reset", "--topic", "no-such-topic", "--yes", "--decks", str(mini_decks)])
+    assert result.exit_code == 1 and "no topic 'no-such-topic'" in result.output
+    with Store.open() as store:
+        assert store.count() == 6

@@ -68,6 +68,7 @@ def open_store() -> Any:
     store = Store.open()
     if store.notice:
         render.notice(store.notice)
+        store.notice = None
     return store
 
 

@@ -93,9 +93,12 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     from llmquiz import render
     from llmquiz.errors import UsageError
 
-    library = load_library(decks) if topic else None
-    ids = [c.id for c in library.topic(topic).cards] if library and topic else None
-    what = f"progress on topic '{library.topic(topic).topic}'" if library and topic else "ALL your progress"
+    if topic is not None and not topic.strip():
+        raise UsageError("--topic needs a topic name (`llmquiz topics` lists them); nothing was reset. "
+                         "To forget all your progress, leave --topic out.")
+    deck = load_library(decks).topic(topic) if topic is not None else None  # an unknown topic is an error
+    ids = [c.id for c in deck.cards] if deck else None
+    what = f"progress on topic '{deck.topic}'" if deck else "ALL your progress"
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"refusing to reset {what} without confirmation; add --yes.")
@@ -108,7 +111,8 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
 
 
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
-           output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+           output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for standard "
+                                                                        "output).")],
            topic: TopicOpt = None,
            with_progress: Annotated[bool, typer.Option("--with-progress", help="Anki only: carry each card's "
                                                        "due date, FSRS memory state and reviews.")] = False,
@@ -135,10 +139,11 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg)
     n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview", progress=progress,
                         retention=config.load().desired_retention)
     carried = f" ({len(progress)} with their schedule)" if progress is not None else ""
-    render.status(f"Wrote {n} cards to {output}{carried}.")
+    render.status(f"Wrote {n} cards to {_where(output)}{carried}.")
 
 
-def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
+def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write ('-' for "
+                                                                       "standard output).")]) -> None:
     """Save all your progress (reviews and schedules) to a JSON file.
 
     Example: llmquiz backup -o llmquiz-progress.json
@@ -148,7 +153,13 @@ def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON fil
 
     with open_store() as store:
         counts = backups.backup(store, output)
-    render.status(f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
+    render.status(f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {_where(output)}.")
+
+
+def _where(output: Path) -> str:
+    from llmquiz import outfile
+
+    return "standard output" if outfile.is_stdout(output) else str(output)
 
 
 def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmquiz backup`.")]) -> None:
