@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from llmquiz import render, scheduling
 from llmquiz.card import Card, Deck
@@ -27,7 +28,7 @@ from llmquiz.session import Session
 
 MAX_ANSWER = 20_000  # characters graded; a pasted essay is cut here rather than stalling the grader
 
-Ask = Callable[[str], str]
+Ask = Callable[[Text], str]
 
 
 @dataclass
@@ -46,7 +47,7 @@ def _ask(con: Console) -> Ask:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401
 
-    def ask(prompt: str) -> str:
+    def ask(prompt: Text) -> str:
         return con.input(prompt)
 
     return ask
@@ -112,7 +113,7 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
     hints = 0
     shown = time.monotonic()
     while True:
-        text = ask("[bold cyan]›[/] ")
+        text = ask(render.answer_prompt())
         cmd = _command(text)
         if cmd == "q":
             raise _Quit
@@ -147,7 +148,7 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
 
 def _offer_accept(con: Console, ask: Ask, deck: Deck, card: Card, answer: str) -> None:
     """After the learner overrules a low grade, offer to keep their answer as an accepted one."""
-    reply = ask("Add your answer to this card's accepted answers in your own deck? [y/N] ")
+    reply = ask(render.accept_prompt())
     if reply.strip().lower() not in ("y", "yes"):
         return
     from llmquiz import user_decks
@@ -164,7 +165,7 @@ def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
     render.legend(con, demo=card.demo is not None, flash=True)
     shown = time.monotonic()
     while True:
-        cmd = _command(ask("[dim](Enter to reveal)[/] "))
+        cmd = _command(ask(render.reveal_prompt()))
         if cmd == "q":
             raise _Quit
         if cmd == "s":
