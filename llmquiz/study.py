@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from llmquiz import render, scheduling
+from llmquiz import keyboard, render, scheduling
 from llmquiz.card import Card, Deck
 from llmquiz.errors import LlmquizError
 from llmquiz.grading import Grade, grade
@@ -48,7 +48,8 @@ def _ask(con: Console) -> Ask:
         import readline  # noqa: F401
 
     def ask(prompt: Text) -> str:
-        return con.input(prompt)
+        # Bytes the terminal's encoding cannot decode come back as text, never as an exception.
+        return keyboard.repair(con.input(prompt))
 
     return ask
 
@@ -64,12 +65,13 @@ def run(con: Console, cards: list[Card], session: Session, options: StudyOptions
     ask = ask or _ask(con)
     started = time.monotonic()
     try:
-        for i, card in enumerate(cards, 1):
-            render.question(con, card, i, len(cards), (reasons or {}).get(card.id, ""))
-            if options.mode == "flash":
-                _flash(con, card, session, ask)
-            else:
-                _free(con, card, session, ask, (decks or {}).get(card.topic))
+        with keyboard.tolerant_stdin():
+            for i, card in enumerate(cards, 1):
+                render.question(con, card, i, len(cards), (reasons or {}).get(card.id, ""))
+                if options.mode == "flash":
+                    _flash(con, card, session, ask)
+                else:
+                    _free(con, card, session, ask, (decks or {}).get(card.topic))
     except (_Quit, KeyboardInterrupt, EOFError):
         con.print()
     when = None
@@ -235,4 +237,4 @@ def _demo(con: Console, card: Card, *, reveal: bool) -> None:
 
 def grade_once(card: Card, answer: str, *, encoder: Any = None) -> Grade:
     """Grade one answer with the same limits the study loop applies."""
-    return grade(card, answer.strip()[:MAX_ANSWER], encoder=encoder)
+    return grade(card, keyboard.repair(answer).strip()[:MAX_ANSWER], encoder=encoder)

@@ -50,6 +50,17 @@ def open_store() -> Any:
 class ErrorGroup(TyperGroup):
     """Prints llmquiz's errors as one line on stderr and exits with the error's code."""
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        # Parsing the options can import a good deal (Typer loads its validators on first use): a
+        # Ctrl-C there would otherwise end the program without a word.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            from llmquiz import render
+
+            render.error("Interrupted.")
+            raise typer.Exit(130) from None
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
