@@ -1,8 +1,10 @@
 """Loading and validating decks: YAML files in, `Deck` and `Card` objects (or every problem) out.
 
-Each file is read with YAML's safe loader, so a deck from a stranger cannot construct objects or read
-files. Problems are collected, never raised one at a time, and each carries `file:line:col`. Parsed
-files are cached by content hash, so re-loading unchanged decks costs a JSON read.
+Each file is read by `deck_yaml` (safe loader, size limit, no aliases), so a deck from a stranger
+cannot construct objects, read files or expand into billions of values; every value accepted has
+the exact type the rest of llmquiz uses. Problems are collected, never raised one at a time, and
+each carries `file:line:col`. Parsed files are cached by content hash, so re-loading unchanged
+decks costs a JSON read.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import difflib
 import gc
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -18,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths
+from llmquiz import deck_yaml, paths
 from llmquiz.card import Card, Deck, DemoRef, KeyPoint, Misconception, Predict
 from llmquiz.errors import DeckError, TopicError
 
 # Bump when parsing or validation rules change, so cached results are not reused.
-CACHE_VERSION = "6"
+CACHE_VERSION = "7"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# One word, as Anki and the CSV export need it: letters, digits and - _ . : + (no spaces).
+TAG = re.compile(r"^\w[\w.:+-]{0,63}$")
 DECK_FIELDS = {"topic": True, "title": True, "description": True, "cards": True}
 CARD_FIELDS = {
     "id": True, "question": True, "answer": True, "key_points": False, "difficulty": True,
@@ -173,30 +178,6 @@ class _Parsed:
         self.problems.append(Problem(self.path, mark[0], mark[1], message))
 
 
-def _marks(node: Any, path: tuple[Any, ...] = (), out: dict | None = None) -> dict[tuple, tuple[int, int]]:
-    """Map each value's path in the document to its (line, col), 1-based."""
-    import yaml
-
-    out = {} if out is None else out
-    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                out[(*path, "<key>", key.value)] = (key.start_mark.line + 1, key.start_mark.column + 1)
-                _marks(value, (*path, key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _marks(item, (*path, i), out)
-    return out
-
-
-def _loader() -> tuple[type, type]:
-    import yaml
-
-    # libyaml's C loader when present: the same safe rules, about ten times faster.
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.YAMLError
-
-
 def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
     """Parse and validate one deck file on its own (cross-file checks come later).
 
@@ -211,36 +192,16 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
             parsed.add((1, 1), f"cannot read the file: {e.strerror or e}")
             return parsed
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        parsed.add((line, col), f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
+        doc = deck_yaml.read(raw)
+    except deck_yaml.YamlProblem as e:
+        parsed.add(e.mark, e.message)
         return parsed
-    loader, yaml_error = _loader()
-    try:
-        # Compose once and construct from that node: yaml.load would parse the text a second time.
-        reader = loader(text)
-        try:
-            node = reader.get_single_node()
-            data = reader.construct_document(node) if node is not None else None
-        finally:
-            reader.dispose()
-    except yaml_error as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        context, cmark = getattr(e, "context", None), getattr(e, "context_mark", None)
-        if context and cmark is not None and mark is not None and cmark.line != mark.line:
-            problem = f"{problem} ({context} that starts at line {cmark.line + 1})"
-        if "could not determine a constructor" in str(e):
-            problem = "YAML tags that build objects (like !!python/...) are not allowed in decks"
-        parsed.add(where, f"YAML syntax: {problem}")
-        return parsed
-    if node is None:
+    if doc is None:
         parsed.add((1, 1), "the file is empty; a deck needs topic, title, description and cards")
         return parsed
-    _DeckChecker(parsed, _marks(node)).check(data)
+    for mark, message in doc.problems:
+        parsed.add(mark, message)
+    _DeckChecker(parsed, doc.marks).check(doc.data)
     return parsed
 
 
@@ -319,9 +280,9 @@ class _DeckChecker:
     def card(self, raw: Any, path: tuple, topic: str) -> dict[str, Any] | None:
         cid = raw.get("id") if isinstance(raw, dict) else None
         what = f"card '{cid}'" if isinstance(cid, str) else f"card {path[-1] + 1}"
+        errors_before = len(self.parsed.problems)  # before the field check: a missing field invalidates too
         if not self.fields(raw, path, CARD_FIELDS, what):
             return None
-        errors_before = len(self.parsed.problems)
         card_id = self.text(raw.get("id", _MISSING), (*path, "id"), f"{what}: id")
         if card_id:
             self.parsed.ids.append((card_id, *self.at((*path, "id"))))
@@ -330,8 +291,10 @@ class _DeckChecker:
         question = self.text(raw.get("question", _MISSING), (*path, "question"), f"{what}: question")
         answer = self.text(raw.get("answer", _MISSING), (*path, "answer"), f"{what}: answer")
         difficulty = raw.get("difficulty")
-        if "difficulty" in raw and (isinstance(difficulty, bool) or difficulty not in (1, 2, 3)):
-            self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {difficulty!r}")
+        # Exactly an int: 1.0 equals 1 in Python but would break '★' * difficulty later.
+        if "difficulty" in raw and (type(difficulty) is not int or difficulty not in (1, 2, 3)):
+            self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {_shown(difficulty)}")
+            difficulty = None  # the card dict is cached as JSON: keep no raw YAML value in it
         predict = self.predict(raw.get("predict"), (*path, "predict"), what) if "predict" in raw else None
         derived = self.rubric(raw, path, what)
         if "key_points" not in raw and not derived:  # required, unless the rubric is derived
@@ -340,7 +303,7 @@ class _DeckChecker:
                                      allow_empty=predict is not None or derived)
         misconceptions = self.misconceptions(raw.get("misconceptions"), (*path, "misconceptions"), what)
         demo = self.demo(raw.get("demo"), (*path, "demo"), what) if "demo" in raw else None
-        tags = self.texts(raw.get("tags"), (*path, "tags"), f"{what}: tags")
+        tags = self.tags(raw.get("tags"), (*path, "tags"), what)
         see_also = self.texts(raw.get("see_also"), (*path, "see_also"), f"{what}: see_also")
         accept = self.texts(raw.get("accept"), (*path, "accept"), f"{what}: accept")
         reject = self.texts(raw.get("reject"), (*path, "reject"), f"{what}: reject")
@@ -365,12 +328,42 @@ class _DeckChecker:
             return False
         if raw["rubric"] != "derived":
             self.err((*path, "rubric"), f"{what}: rubric must be 'derived' (key points taken from the answer), "
-                                        f"not {raw['rubric']!r}; to write key points, remove the line")
+                                        f"not {_shown(raw['rubric'])}; to write key points, remove the line")
             return False
         if raw.get("key_points"):
             self.err((*path, "rubric"), f"{what}: rubric: derived takes the key points from the answer; "
                                         "remove either it or key_points")
         return True
+    def tags(self, value: Any, path: tuple, what: str) -> list[str]:
+        tags = self.texts(value, path, f"{what}: tags")
+        for i, tag in enumerate(tags):
+            if not TAG.match(tag):
+                self.err((*path, i), f"{what}: tag '{tag}' must be one word of letters, digits and - _ . : + "
+                                     "(no spaces), at most 64 characters")
+        return tags
+
+    def args(self, value: Any, path: tuple, what: str) -> dict[str, Any] | None:
+        """A demo's arguments: a mapping of names to text, numbers, true/false or lists of those.
+
+        Only such plain values survive the JSON cache and the demo's own checks; a date, a set or a
+        nested mapping is reported here rather than crashing a later command.
+        """
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.err(path, f"{what} must be a mapping of name: value, not {_kind(value)}")
+            return None
+        ok = True
+        for key, item in value.items():
+            where = (*path, key)
+            if not isinstance(key, str):
+                self.err(where, f"{what}: argument name {_shown(key)} must be text")
+                ok = False
+            elif not (_plain(item) or (isinstance(item, list) and all(_plain(x) for x in item))):
+                self.err(where, f"{what}: argument '{key}' must be text, a number, true/false or a list of "
+                                f"those, not {_kind(item)}")
+                ok = False
+        return value if ok else None
 
     def key_points(self, value: Any, path: tuple, what: str, allow_empty: bool) -> list[dict]:
         if value is None or value == []:
@@ -423,29 +416,41 @@ class _DeckChecker:
         if not self.fields(value, path, DEMO_FIELDS, f"{what}: demo"):
             return None
         name = self.text(value.get("name"), (*path, "name"), f"{what}: demo name")
-        args = value.get("args") or {}
-        if not isinstance(args, dict):
-            self.err((*path, "args"), f"{what}: demo args must be a mapping, not {_kind(args)}")
-            return None
-        return {"name": name, "args": args} if name else None
+        args = self.args(value.get("args"), (*path, "args"), f"{what}: demo args")
+        return {"name": name, "args": args} if name and args is not None else None
 
     def predict(self, value: Any, path: tuple, what: str) -> dict | None:
         if not self.fields(value, path, PREDICT_FIELDS, f"{what}: predict"):
             return None
         demo = self.text(value.get("demo"), (*path, "demo"), f"{what}: predict demo")
         fld = self.text(value.get("field"), (*path, "field"), f"{what}: predict field")
-        args = value.get("args") or {}
+        args = self.args(value.get("args"), (*path, "args"), f"{what}: predict args")
         tolerance = value.get("tolerance", 0)
-        if not isinstance(args, dict):
-            self.err((*path, "args"), f"{what}: predict args must be a mapping")
+        if args is None:
             return None
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
-            self.err((*path, "tolerance"), f"{what}: predict tolerance must be a number >= 0")
+        if type(tolerance) not in (int, float) or not math.isfinite(tolerance) or tolerance < 0:
+            self.err((*path, "tolerance"), f"{what}: predict tolerance must be a number >= 0, not "
+                                           f"{_shown(tolerance)}")
             return None
         return {"demo": demo, "args": args, "field": fld, "tolerance": float(tolerance)} if demo and fld else None
 
 
 _MISSING = object()
+
+
+def _plain(value: Any) -> bool:
+    """Text, true/false, or a finite number: a value JSON and the demos take as it is."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return type(value) in (str, int, bool)
+
+
+def _shown(value: Any) -> str:
+    """A value as the deck author wrote it, cut short: `1.0`, `'one'`, `true`."""
+    text = repr(value) if isinstance(value, str) else _kind(value) if isinstance(value, dict | list) else str(value)
+    if isinstance(value, bool):
+        text = str(value).lower()
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _kind(value: Any) -> str:
@@ -487,13 +492,13 @@ def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
     parsed = parse_file(path, raw)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
+        blob = json.dumps({"path": parsed.path, "deck": parsed.deck,
+                           "problems": [p.__dict__ for p in parsed.problems], "ids": parsed.ids})
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"path": parsed.path, "deck": parsed.deck,
-                                   "problems": [p.__dict__ for p in parsed.problems],
-                                   "ids": parsed.ids}), encoding="utf-8")
+        tmp.write_text(blob, encoding="utf-8")
         os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only cache, or (a bug) a value JSON cannot hold, only costs speed
     return parsed
 
 

@@ -100,7 +100,8 @@ def _topic(card: SourceCard, option: str | None, path: Path) -> str:
 
 
 def _tags(tags: Iterable[str], topic: str) -> list[str]:
-    out = [slug(t.replace("::", " "), 6) for t in tags]
+    # A deck tag is one word of at most 64 characters (decks.TAG).
+    out = [slug(t.replace("::", " "), 6)[:64].rstrip("-") for t in tags]
     return list(dict.fromkeys(t for t in out if t and t != topic))[:20]
 
 

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-from llmquiz import render, scheduling
+from llmquiz import keyboard, render, scheduling
 from llmquiz.card import Card, Deck
 from llmquiz.errors import LlmquizError
 from llmquiz.grading import Grade, grade
@@ -27,7 +28,7 @@ from llmquiz.session import Session
 
 MAX_ANSWER = 20_000  # characters graded; a pasted essay is cut here rather than stalling the grader
 
-Ask = Callable[[str], str]
+Ask = Callable[[Text], str]
 
 
 @dataclass
@@ -46,8 +47,9 @@ def _ask(con: Console) -> Ask:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401
 
-    def ask(prompt: str) -> str:
-        return con.input(prompt)
+    def ask(prompt: Text) -> str:
+        # Bytes the terminal's encoding cannot decode come back as text, never as an exception.
+        return keyboard.repair(con.input(prompt))
 
     return ask
 
@@ -63,12 +65,13 @@ def run(con: Console, cards: list[Card], session: Session, options: StudyOptions
     ask = ask or _ask(con)
     started = time.monotonic()
     try:
-        for i, card in enumerate(cards, 1):
-            render.question(con, card, i, len(cards), (reasons or {}).get(card.id, ""))
-            if options.mode == "flash":
-                _flash(con, card, session, ask)
-            else:
-                _free(con, card, session, ask, (decks or {}).get(card.topic))
+        with keyboard.tolerant_stdin():
+            for i, card in enumerate(cards, 1):
+                render.question(con, card, i, len(cards), (reasons or {}).get(card.id, ""))
+                if options.mode == "flash":
+                    _flash(con, card, session, ask)
+                else:
+                    _free(con, card, session, ask, (decks or {}).get(card.topic))
     except (_Quit, KeyboardInterrupt, EOFError):
         con.print()
     unsaved = session.finish()
@@ -115,7 +118,7 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
     hints = 0
     shown = time.monotonic()
     while True:
-        text = ask("[bold cyan]›[/] ")
+        text = ask(render.answer_prompt())
         cmd = _command(text)
         if cmd == "q":
             raise _Quit
@@ -151,7 +154,7 @@ def _free(con: Console, card: Card, session: Session, ask: Ask, deck: Deck | Non
 
 def _offer_accept(con: Console, ask: Ask, deck: Deck, card: Card, answer: str) -> None:
     """After the learner overrules a low grade, offer to keep their answer as an accepted one."""
-    reply = ask("Add your answer to this card's accepted answers in your own deck? [y/N] ")
+    reply = ask(render.accept_prompt())
     if reply.strip().lower() not in ("y", "yes"):
         return
     from llmquiz import user_decks
@@ -168,7 +171,7 @@ def _flash(con: Console, card: Card, session: Session, ask: Ask) -> None:
     render.legend(con, demo=card.demo is not None, flash=True)
     shown = time.monotonic()
     while True:
-        cmd = _command(ask("[dim](Enter to reveal)[/] "))
+        cmd = _command(ask(render.reveal_prompt()))
         if cmd == "q":
             raise _Quit
         if cmd == "s":
@@ -250,4 +253,4 @@ def _demo(con: Console, card: Card, *, reveal: bool) -> None:
 
 def grade_once(card: Card, answer: str, *, encoder: Any = None) -> Grade:
     """Grade one answer with the same limits the study loop applies."""
-    return grade(card, answer.strip()[:MAX_ANSWER], encoder=encoder)
+    return grade(card, keyboard.repair(answer).strip()[:MAX_ANSWER], encoder=encoder)

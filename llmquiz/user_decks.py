@@ -67,15 +67,16 @@ class DeckFile:
 
 def read_files(folder: Path) -> list[DeckFile]:
     """Every deck file in `folder`, or a SourceError naming the one that cannot be read."""
-    import yaml
+    from llmquiz import deck_yaml
 
     files = []
     if folder.is_dir():
         for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()):
             try:
-                text = path.read_text(encoding="utf-8")
-                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                raw = path.read_bytes()
+                doc = deck_yaml.read(raw)  # bounded like any deck: no aliases, a size limit
+                text, data = raw.decode("utf-8"), doc.data if doc else None
+            except (OSError, deck_yaml.YamlProblem):
                 raise SourceError(f"your deck file {path} cannot be read; fix it (`llmquiz decks validate {path}`) "
                                   "or move it away, then import again.") from None
             if not isinstance(data, dict) or not isinstance(data.get("cards", []), list):
