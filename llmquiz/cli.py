@@ -52,7 +52,10 @@ def study(
 
     Without --topic you get the cards due across all topics, then new ones up to your daily limit.
     With --topic you get that topic's due cards, its new ones, then your weakest, so there is
-    always something to practise. At the prompt: /h hint, /d demo, /s skip, /q quit.
+    always something to practise. Answers may take many lines: a blank line or Ctrl-D submits, /e
+    writes in $EDITOR. At the prompts: /h hint, /d demo, /s skip, /b bury, /x suspend, /q quit; after
+    the grade, /f flags it as wrong and /c edits the card into your deck. A card you rate Again
+    comes back later in the session.
 
     Example: llmquiz study --topic attention --limit 5
     """
@@ -95,7 +98,7 @@ def study(
             return
         session = Session(store, mode=mode, retention=cfg.desired_retention)
         study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons,
-                       decks=library.decks)
+                       decks=library.decks, pool=cards)
 
 
 @app.command()
@@ -223,10 +226,10 @@ def _grade_batch(source: str, encoder: Any) -> None:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
-    from llmquiz.commands import demo, model, progress
+    from llmquiz.commands import demo, flags, model, progress
 
-    for fn in (progress.stats, progress.history, progress.undo, progress.reset, progress.export,
-               progress.backup, progress.restore):
+    for fn in (progress.stats, progress.history, progress.undo, progress.reset, progress.unsuspend,
+               progress.export, progress.backup, progress.restore, flags.flags):
         app.command()(fn)
     app.add_typer(progress.config_app, name="config")
     app.add_typer(demo.app, name="demo")

@@ -201,6 +201,19 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
         col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         parsed.add((line, col), f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
         return parsed
+    composed = _compose(text, parsed)
+    if composed is None:
+        return parsed
+    node, data = composed
+    if node is None:
+        parsed.add((1, 1), "the file is empty; a deck needs topic, title, description and cards")
+        return parsed
+    _DeckChecker(parsed, _marks(node)).check(data)
+    return parsed
+
+
+def _compose(text: str, parsed: _Parsed) -> tuple[Any, Any] | None:
+    """The YAML node and its data, or None after adding the syntax problem to `parsed`."""
     loader, yaml_error = _loader()
     try:
         # Compose once and construct from that node: yaml.load would parse the text a second time.
@@ -220,12 +233,39 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
         if "could not determine a constructor" in str(e):
             problem = "YAML tags that build objects (like !!python/...) are not allowed in decks"
         parsed.add(where, f"YAML syntax: {problem}")
-        return parsed
+        return None
+    return node, data
+
+
+def parse_card(path: Path, topic: str, known: Iterable[str]) -> tuple[Card | None, dict[str, Any] | None,
+                                                                     list[Problem]]:
+    """Parse and validate a file holding one card (a mapping, as under a deck's `cards:`).
+
+    Used when the learner edits a card: `topic` is the deck it belongs to, `known` the card ids that
+    `see_also` may name. Returns the card, its plain data (for writing back) and every problem.
+    """
+    shown = _display(path)
+    parsed = _Parsed(shown)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        parsed.add((1, 1), f"cannot read the card: {getattr(e, 'strerror', None) or e}")
+        return None, None, parsed.problems
+    composed = _compose(text, parsed)
+    if composed is None:
+        return None, None, parsed.problems
+    node, data = composed
     if node is None:
-        parsed.add((1, 1), "the file is empty; a deck needs topic, title, description and cards")
-        return parsed
-    _DeckChecker(parsed, _marks(node)).check(data)
-    return parsed
+        parsed.add((1, 1), "the file is empty; a card needs id, question, answer, key_points and difficulty")
+        return None, None, parsed.problems
+    # Marks are taken as if the card sat first under `cards:`, so messages read as in a deck.
+    checker = _DeckChecker(parsed, _marks(node, ("cards", 0)))
+    card = checker.card(data, ("cards", 0), topic)
+    if card is not None:
+        _cross_check([card], {*known, card["id"]}, parsed.problems)
+    if card is None or card["invalid"] or parsed.problems:
+        return None, data if isinstance(data, dict) else None, parsed.problems
+    return _build_card(card), data, []
 
 
 class _DeckChecker:

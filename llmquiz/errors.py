@@ -47,3 +47,7 @@ class ModelError(LlmquizError):
 
 class ConfigError(LlmquizError):
     """The config file is malformed or a key is unknown."""
+
+
+class EditorError(LlmquizError):
+    """The learner's editor cannot be found or started, or it failed."""

@@ -6,9 +6,9 @@ No terminal I/O lives here (that is `study.py`), so the same logic serves tests 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from llmquiz import scheduling
@@ -23,17 +23,22 @@ class Summary:
     """What a session did: counts, verdicts, time, and the key points missed most."""
 
     reviewed: int = 0
+    cards: set[str] = field(default_factory=set)
     skipped: int = 0
+    buried: int = 0
+    suspended: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     ratings: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     missed: Counter[str] = field(default_factory=Counter)
+    due_now: int = 0  # cards among those studied from that are still due when the session ends
     next_due: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reviewed": self.reviewed, "skipped": self.skipped, "verdicts": dict(self.verdicts),
+        return {"reviewed": self.reviewed, "cards": len(self.cards), "skipped": self.skipped,
+                "buried": self.buried, "suspended": self.suspended, "verdicts": dict(self.verdicts),
                 "ratings": dict(self.ratings), "seconds": round(self.seconds, 1),
-                "most_missed": self.missed.most_common(5),
+                "most_missed": self.missed.most_common(5), "due_now": self.due_now,
                 "next_due": self.next_due.isoformat() if self.next_due else None}
 
 
@@ -65,15 +70,37 @@ class Session:
         self.store.record(review, due=due)
         s = self.summary
         s.reviewed += 1
+        s.cards.add(card.id)
         s.seconds += seconds
         s.ratings[rating.label] += 1
         if grade:
             s.verdicts[grade.verdict.value] += 1
             s.missed.update(grade.missed)
-        if s.next_due is None or due < s.next_due:
-            s.next_due = due
         return review
+
+    def preview(self, card: Card) -> dict[Rating, timedelta]:
+        """How long until `card` is due again after each rating, from its schedule now."""
+        return scheduling.preview(self.store.state(card.id), self.clock(), self.retention)
 
     def skip(self) -> None:
         """Count a card passed over without an answer (nothing is saved)."""
         self.summary.skipped += 1
+
+    def bury(self, card: Card) -> datetime:
+        """Hide `card` until tomorrow (local midnight); returns when it comes back."""
+        now = self.clock()
+        until = scheduling.start_of_tomorrow(now)
+        self.store.hold(card.id, "buried", now=now, until=until)
+        self.summary.buried += 1
+        return until
+
+    def suspend(self, card: Card) -> None:
+        """Hide `card` from every session until `llmquiz unsuspend` releases it."""
+        self.store.hold(card.id, "suspended", now=self.clock())
+        self.summary.suspended += 1
+
+    def finish(self, pool: Sequence[Card]) -> Summary:
+        """Close the summary: how many of `pool` are still due, and when the next one is."""
+        ahead = scheduling.outlook(pool, self.store, self.clock())
+        self.summary.due_now, self.summary.next_due = ahead.due_now, ahead.next_due
+        return self.summary
