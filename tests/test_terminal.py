@@ -119,7 +119,7 @@ def test_a_pasted_three_line_answer_is_graded_whole_and_rates_nothing(llmquiz_ho
     child.expect("…")
     time.sleep(0.3)
     assert reviews_now() == []  # still answering: nothing graded, nothing rated
-    child.send("\r")  # a blank line submits
+    child.send("\r" if bracketed else "\x04")  # a blank line submits, and so does Ctrl-D
     child.expect("✓ The capital is Paris")
     child.expect("✓ The river is the Seine")  # from the second line: the answer was graded whole
     child.expect("Enter accepts")
