@@ -314,6 +314,10 @@ def flags(con: Console, data: dict[str, Any]) -> None:
         con.print(head)
         con.print(Text(f"  {f['flagged_at'][:16].replace('T', ' ')} UTC  graded "
                        f"{g.get('verdict', '?')} {g.get('score', '?')}/5"))
+        for mark, key in (("✓", "found"), ("✗", "missed")):
+            points = [p if isinstance(p, str) else str(p.get("point", p)) for p in g.get(key) or []]
+            if points:
+                con.print(Text(f"  {mark} {key}: ") + Text("; ".join(points)), soft_wrap=True)
         if f["note"]:
             con.print(Text("  note: ", style="bold") + Text(f["note"]))
         con.print(Text("  answer: ", style="bold") + Text(f["answer"] or "(empty)"), soft_wrap=True)

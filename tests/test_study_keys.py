@@ -111,6 +111,7 @@ def test_flagging_a_grade_keeps_it_for_the_deck_author(mini_decks: Path) -> None
     assert {"score", "verdict", "found", "missed"} <= flag["grade"].keys()
     shown = run("flags", "--topic", "zz-test", "--decks", str(mini_decks)).output
     assert "zz-capital" in shown and "testing.yaml:6" in shown and "note: both points are there" in shown
+    assert "answer: The Seine runs through Paris" in shown
 
 
 def test_flags_skip_an_unreadable_line() -> None:
