@@ -18,10 +18,8 @@ LEFT = "\x1b[D"
 
 
 def spawn(home: Path, *args: str, **env: str) -> pexpect.spawn:
-    # The new tests grade with the hashing encoder (what they check is where keystrokes go, not the
-    # grade): loading MiniLM in a fresh process can take most of the timeout on a busy machine.
     child = pexpect.spawn(sys.executable, ["-m", "llmquiz", *args], env=env_for_subprocess(home, **env),
-                          encoding="utf-8", timeout=60 if env else 30, dimensions=(40, 100))
+                          encoding="utf-8", timeout=30, dimensions=(40, 100))
     return child
 
 
@@ -114,8 +112,7 @@ def reviews_now() -> list:
 @pytest.mark.parametrize("bracketed", [True, False], ids=["bracketed-paste", "raw-paste"])
 def test_a_pasted_three_line_answer_is_graded_whole_and_rates_nothing(llmquiz_home: Path, mini_decks: Path,
                                                                       bracketed: bool) -> None:
-    child = spawn(llmquiz_home, "study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-                  LLMQUIZ_ENCODER="hashing")
+    child = spawn(llmquiz_home, "study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks))
     child.expect("›")
     # Its last line is a "3": before, the second and third lines went to the rating prompt and rated the card.
     lines = ["Paris is the capital of France.", "The river that runs through it is the Seine.", "3"]
@@ -142,8 +139,7 @@ def test_a_pasted_three_line_answer_is_graded_whole_and_rates_nothing(llmquiz_ho
 
 
 def test_a_card_rated_again_comes_back_in_the_session(llmquiz_home: Path, mini_decks: Path) -> None:
-    child = spawn(llmquiz_home, "study", "--topic", "zz-testing", "--decks", str(mini_decks),
-                  LLMQUIZ_ENCODER="hashing")
+    child = spawn(llmquiz_home, "study", "--topic", "zz-testing", "--decks", str(mini_decks))
     child.expect("Card 1/2")
     child.expect("›")
     child.send("Lyon\r\r")
@@ -183,8 +179,10 @@ def _twenty_card_deck(folder: Path) -> Path:
 @pytest.mark.slow  # about 10 s on an idle machine: twenty graded answers in a real terminal
 def test_twenty_pasted_multi_line_answers_make_no_unintended_rating(llmquiz_home: Path, tmp_path: Path) -> None:
     deck = _twenty_card_deck(tmp_path / "items")
+    # The hashing encoder: fitting it costs seconds once, then twenty grades are quicker than MiniLM's.
     child = spawn(llmquiz_home, "study", "--topic", "zz-items", "--limit", "20", "--decks", str(deck),
                   LLMQUIZ_ENCODER="hashing")
+    child.timeout = 60
     sent = {}
     for n in range(20):
         child.expect(r"What colour and shape is item (\d+)\?")
