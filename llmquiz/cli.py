@@ -68,7 +68,10 @@ def study(
 
     Without --topic you get the cards due across all topics, then new ones up to your daily limit.
     With --topic you get that topic's due cards, its new ones, then your weakest, so there is
-    always something to practise. At the prompt: /h hint, /d demo, /s skip, /q quit.
+    always something to practise. Answers may take many lines: a blank line or Ctrl-D submits, /e
+    writes in $EDITOR. At the prompts: /h hint, /d demo, /s skip, /b bury, /x suspend, /q quit; after
+    the grade, /f flags it as wrong and /c edits the card into your deck. A card you rate Again
+    comes back later in the session.
 
     Example: llmquiz study --topic attention --limit 5
     """
@@ -114,7 +117,7 @@ def study(
             return
         session = Session(store, mode=mode, retention=cfg.desired_retention)
         study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons,
-                       decks=library.decks)
+                       decks=library.decks, pool=cards)
 
 
 @app.command()
@@ -254,10 +257,10 @@ def _json_line(data: Any) -> str:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
-    from llmquiz.commands import browse, demo, importing, model, progress
+    from llmquiz.commands import browse, demo, flags, importing, model, progress
 
     for fn in (browse.cards, browse.show, progress.stats, progress.history, progress.undo, progress.reset,
-               progress.export, progress.backup, progress.restore):
+               progress.unsuspend, progress.export, progress.backup, progress.restore, flags.flags):
         app.command()(fn)
     app.command("import")(importing.import_cards)
     app.add_typer(progress.config_app, name="config")

@@ -205,6 +205,43 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
     return parsed
 
 
+def parse_card(path: Path, topic: str, known: Iterable[str]) -> tuple[Card | None, dict[str, Any] | None,
+                                                                     list[Problem]]:
+    """Parse and validate a file holding one card (a mapping, as under a deck's `cards:`).
+
+    Used when the learner edits a card: `topic` is the deck it belongs to, `known` the card ids that
+    `see_also` may name. The file is read by `deck_yaml` with a deck's limits. Returns the card, its
+    plain data (for writing back) and every problem.
+    """
+    shown = _display(path)
+    parsed = _Parsed(shown)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        parsed.add((1, 1), f"cannot read the card: {e.strerror or e}")
+        return None, None, parsed.problems
+    try:
+        doc = deck_yaml.read(raw)
+    except deck_yaml.YamlProblem as e:
+        parsed.add(e.mark, e.message)
+        return None, None, parsed.problems
+    if doc is None:
+        parsed.add((1, 1), "the file is empty; a card needs id, question, answer, key_points (or rubric: derived) "
+                                 "and difficulty")
+        return None, None, parsed.problems
+    for mark, message in doc.problems:
+        parsed.add(mark, message)
+    data = doc.data
+    # Marks are taken as if the card sat first under `cards:`, so messages read as in a deck.
+    checker = _DeckChecker(parsed, {("cards", 0, *where): mark for where, mark in doc.marks.items()})
+    card = checker.card(data, ("cards", 0), topic)
+    if card is not None:
+        _cross_check([card], {*known, card["id"]}, parsed.problems)
+    if card is None or card["invalid"] or parsed.problems:
+        return None, data if isinstance(data, dict) else None, parsed.problems
+    return _build_card(card), data, []
+
+
 class _DeckChecker:
     """Checks one parsed document against the deck format and builds plain card dicts."""
 

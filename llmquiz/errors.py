@@ -71,3 +71,7 @@ class StoreCorruptError(StoreError):
 
 class OutputError(LlmquizError):
     """A file (backup, export) could not be written; the previous file is left as it was."""
+
+
+class EditorError(LlmquizError):
+    """The learner's editor cannot be found or started, or it failed."""

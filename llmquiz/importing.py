@@ -298,12 +298,12 @@ def import_file(path: Path, *, fmt: str = "auto", topic: str | None = None, sepa
 
 def _same(entry: dict[str, Any], card: Any) -> bool:
     """True when `entry` says exactly what the loaded `card` says."""
-    from llmquiz.user_decks import _card_yaml
+    from llmquiz.user_decks import card_yaml
 
     def bare(d: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in d.items() if v not in (None, [], "", {})}
 
-    return bare(entry) == bare(_card_yaml(card))
+    return bare(entry) == bare(card_yaml(card))
 
 
 def _title(card: SourceCard, topic: str) -> str:

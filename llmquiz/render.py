@@ -164,14 +164,32 @@ def question(con: Console, card: Card, index: int, total: int, reason: str = "")
 
 
 def legend(con: Console, *, demo: bool, flash: bool = False) -> None:
-    """The one-line key legend under a question."""
-    parts = ["Enter reveals" if flash else "type your answer, Enter submits"]
+    """The key legend under a question: how to submit, then the keys."""
     if not flash:
-        parts += ["/h hint"]
+        con.print(Text("Type your answer, as many lines as you like; a blank line or Ctrl-D submits it.",
+                       style="dim"))
+    parts = ["Enter reveals"] if flash else ["/e editor", "/h hint"]
     if demo:
         parts.append("/d demo")
-    parts += ["/s skip", "/q quit"]
+    parts += ["/s skip", "/b bury", "/x suspend", "/q quit"]
     con.print(Text(" · ".join(parts), style="dim"))
+
+
+def rating_keys(con: Console, intervals: Sequence[tuple[str, str]], *, graded: bool, demo: bool) -> None:
+    """Above the rating prompt: when each rating brings the card back, and the keys that act on it.
+
+    `intervals` is (rating label, interval) in rating order, e.g. [("again", "10m"), ("hard", "2d"), ...].
+    """
+    line = Text("Next review: ", style="bold")
+    for i, (label, interval) in enumerate(intervals, 1):
+        if i > 1:
+            line.append(" · ")
+        line.append(f"{i} {label.capitalize()} ", style="bold")
+        line.append(interval)
+    con.print(line)
+    keys = (["/f flag wrong grade"] if graded else []) + ["/c edit the card"]
+    keys += (["/d demo"] if demo else []) + ["/b bury", "/x suspend", "/q quit"]
+    con.print(Text(" · ".join(keys), style="dim"))
 
 
 def hint(con: Console, text: str) -> None:
@@ -244,11 +262,10 @@ def judge_yourself(con: Console, leaning: str) -> None:
 
 
 def rating_prompt(suggested: str | None) -> Text:
-    """The prompt for choosing a rating."""
-    choices = "1 again · 2 hard · 3 good · 4 easy"
+    """The prompt for choosing a rating (`rating_keys` above it names the four and their intervals)."""
     if suggested:
-        return Text.assemble("Rating ", (suggested, "bold"), f" (Enter accepts, or {choices}): ")
-    return Text(f"Your rating ({choices}): ")
+        return Text.assemble("Rating ", (suggested, "bold"), " (Enter accepts, or 1-4): ")
+    return Text("Your rating (1-4): ")
 
 
 def answer_prompt() -> Text:
@@ -256,20 +273,30 @@ def answer_prompt() -> Text:
     return Text.assemble(("›", "bold cyan"), " ")
 
 
+def more_prompt() -> Text:
+    """The prompt for each further line of a multi-line answer."""
+    return Text.assemble(("…", "dim"), " ")
+
+
 def reveal_prompt() -> Text:
     """The flash-card prompt before the answer is shown."""
     return Text.assemble(("(Enter to reveal)", "dim"), " ")
 
 
-def accept_prompt() -> Text:
-    """The offer to keep an overruled answer in the learner's own deck."""
-    return Text("Add your answer to this card's accepted answers in your own deck? [y/N] ")
+def yes_no_prompt(question: str, *, default: bool = False) -> Text:
+    """A yes/no question with its `[y/N]` (or `[Y/n]`), shown as written."""
+    return Text(f"{question} {'[Y/n]' if default else '[y/N]'} ")
 
 
 def summary(con: Console, s: dict[str, Any], elapsed: float, when_next: str | None) -> None:
     """The end-of-session summary."""
-    lines = [Text(f"Cards done: {s['reviewed']}" + (f" (skipped {s['skipped']})" if s["skipped"] else ""),
-                  style="bold")]
+    done = f"Cards done: {s['cards']}"
+    if s["reviewed"] != s["cards"]:
+        done += f" ({s['reviewed']} answers)"
+    aside = [f"{s[k]} {k}" for k in ("skipped", "buried", "suspended") if s.get(k)]
+    if aside:
+        done += f"; {', '.join(aside)}"
+    lines = [Text(done, style="bold")]
     if s["verdicts"]:
         t = Text("Verdicts: ")
         for verdict in ("correct", "partial", "wrong"):
@@ -282,8 +309,12 @@ def summary(con: Console, s: dict[str, Any], elapsed: float, when_next: str | No
     if s["most_missed"]:
         lines.append(Text("Missed most:", style="bold"))
         lines += [Text(f"  {count}× ") + safe_text(point) for point, count in s["most_missed"][:3]]
+    due = s.get("due_now", 0)
+    if due:
+        lines.append(Text(f"Still due now: {due} card{'s' * (due != 1)} (`llmquiz study` goes on with "
+                          f"{'them' if due != 1 else 'it'})", style="bold yellow"))
     if when_next:
-        lines.append(Text(f"Next review: {when_next}", style="dim"))
+        lines.append(Text(f"Next review{' after those' if due else ''}: {when_next}", style="dim"))
     con.print(Panel(Group(*lines), title="Session", title_align="left"))
 
 
@@ -526,3 +557,41 @@ def card_view(con: Console, data: dict[str, Any]) -> None:
                   soft_wrap=True)
     else:
         con.print(Text("Not studied yet.", style="bold"))
+
+
+def flags(con: Console, data: dict[str, Any]) -> None:
+    """`llmquiz flags`: each flagged grade with the card's source, the answer and the note."""
+    rows = data["flags"]
+    if not rows:
+        con.print(Text("No flagged grades. Press /f at the rating prompt to flag one.", style="dim"))
+    for f in rows:
+        g = f["grade"]
+        head = safe_text(f["card"], style="bold cyan") + safe_text(f"  {f['source']}", style="dim")
+        con.print(head)
+        con.print(safe_text(f"  {f['flagged_at'][:16].replace('T', ' ')} UTC  graded "
+                            f"{g.get('verdict', '?')} {g.get('score', '?')}/5"))
+        for mark, key in (("✓", "found"), ("✗", "missed")):
+            points = [p if isinstance(p, str) else str(p.get("point", p)) for p in g.get(key) or []]
+            if points:
+                con.print(Text(f"  {mark} {key}: ") + safe_text("; ".join(points)), soft_wrap=True)
+        if f["note"]:
+            con.print(Text("  note: ", style="bold") + safe_text(f["note"]), soft_wrap=True)
+        con.print(Text("  answer: ", style="bold") + safe_text(f["answer"] or "(empty)"), soft_wrap=True)
+    if data["unreadable"]:
+        con.print(safe_text(f"{data['unreadable']} unreadable line{'s' * (data['unreadable'] != 1)} in "
+                            f"{data['path']} skipped.", style="yellow"))
+    elif rows:
+        con.print(safe_text(f"{len(rows)} flag{'s' * (len(rows) != 1)} in {data['path']}", style="dim"))
+
+
+def holds(con: Console, rows: Sequence[dict[str, Any]]) -> None:
+    """`llmquiz unsuspend` with no card: the suspended and buried cards."""
+    if not rows:
+        con.print(Text("No card is suspended or buried.", style="dim"))
+        return
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for title in ("card", "held", "until"):
+        table.add_column(title, style="cyan" if title == "card" else None, overflow="fold")
+    for r in rows:
+        table.add_row(safe_text(r["card"]), r["kind"], r["until"] or "you unsuspend it")
+    con.print(fit(con, table))

@@ -2,18 +2,19 @@
 
 A save that fails (the file locked past every retry, a full disk, a damaged file moved aside) never
 ends the session: the review stays in memory, `save_error` says why, and the next save tries it
-again first. `finish` makes a last try and otherwise writes what is left to a file that
-`llmquiz restore` merges, so a rated answer is never silently lost. No terminal I/O lives here
-(that is `study.py`), so the same logic serves tests and other front ends.
+again first. `flush` makes a last try and otherwise writes what is left to a file that
+`llmquiz restore` merges, so a rated answer is never silently lost. Burying or suspending a card
+that cannot be saved raises StoreError for the caller to report; the session goes on. No terminal
+I/O lives here (that is `study.py`), so the same logic serves tests and other front ends.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +33,22 @@ class Summary:
     """What a session did: counts, verdicts, time, and the key points missed most."""
 
     reviewed: int = 0
+    cards: set[str] = field(default_factory=set)
     skipped: int = 0
+    buried: int = 0
+    suspended: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     ratings: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     missed: Counter[str] = field(default_factory=Counter)
+    due_now: int = 0  # cards among those studied from that are still due when the session ends
     next_due: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reviewed": self.reviewed, "skipped": self.skipped, "verdicts": dict(self.verdicts),
+        return {"reviewed": self.reviewed, "cards": len(self.cards), "skipped": self.skipped,
+                "buried": self.buried, "suspended": self.suspended, "verdicts": dict(self.verdicts),
                 "ratings": dict(self.ratings), "seconds": round(self.seconds, 1),
-                "most_missed": self.missed.most_common(5),
+                "most_missed": self.missed.most_common(5), "due_now": self.due_now,
                 "next_due": self.next_due.isoformat() if self.next_due else None}
 
 
@@ -93,13 +99,12 @@ class Session:
         saved = self.save()
         s = self.summary
         s.reviewed += 1
+        s.cards.add(card.id)
         s.seconds += seconds
         s.ratings[rating.label] += 1
         if grade:
             s.verdicts[grade.verdict.value] += 1
             s.missed.update(grade.missed)
-        if s.next_due is None or due < s.next_due:
-            s.next_due = due
         return saved[-1] if saved and saved[-1].card_id == card.id else draft
 
     def save(self) -> list[Review]:
@@ -123,7 +128,7 @@ class Session:
         self.save_error = None
         return saved
 
-    def finish(self, rescue_dir: Path | None = None) -> str | None:
+    def flush(self, rescue_dir: Path | None = None) -> str | None:
         """Last try to save; what is still unsaved goes to a file for `llmquiz restore`. Returns what to tell."""
         try:
             self.save()
@@ -156,6 +161,40 @@ class Session:
             self.save_error = self.store.failure(e, "read progress from").message
             return None
 
+    def preview(self, card: Card) -> dict[Rating, timedelta]:
+        """How long until `card` is due again after each rating, from its schedule now."""
+        return scheduling.preview(self._known_state(card.id), self.clock(), self.retention)
+
     def skip(self) -> None:
         """Count a card passed over without an answer (nothing is saved)."""
         self.summary.skipped += 1
+
+    def bury(self, card: Card) -> datetime:
+        """Hide `card` until tomorrow (local midnight); returns when it comes back. StoreError if not saved."""
+        now = self.clock()
+        until = scheduling.start_of_tomorrow(now)
+        self.store.hold(card.id, "buried", now=now, until=until)
+        self.summary.buried += 1
+        return until
+
+    def suspend(self, card: Card) -> None:
+        """Hide `card` from every session until `llmquiz unsuspend` releases it. StoreError if not saved."""
+        self.store.hold(card.id, "suspended", now=self.clock())
+        self.summary.suspended += 1
+
+    def finish(self, pool: Sequence[Card]) -> Summary:
+        """Close the summary: how many of `pool` are still due, and when the next one is.
+
+        Reviews still unsaved (see `flush`) count with the schedule they were given; a store that
+        cannot be read leaves the due count at 0 rather than ending the session with an error.
+        """
+        now = self.clock()
+        try:
+            ahead = scheduling.outlook(pool, self.store, now)
+        except sqlite3.DatabaseError:
+            ahead = scheduling.Outlook(0, None)
+        later = [u.due for u in self.unsaved if u.due > now]
+        if ahead.next_due is not None:
+            later.append(ahead.next_due)
+        self.summary.due_now, self.summary.next_due = ahead.due_now, min(later, default=None)
+        return self.summary

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,18 @@ def m002_days_and_misses(db: sqlite3.Connection) -> None:
     """)
 
 
+def m003_holds(db: sqlite3.Connection) -> None:
+    """Cards the learner set aside during a session: suspended (until released) or buried (until a time)."""
+    _script(db, """
+        CREATE TABLE holds (
+            card_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,                 -- suspended | buried
+            until TEXT,                         -- ISO 8601 UTC for buried, NULL for suspended
+            held_at TEXT NOT NULL
+        ) WITHOUT ROWID
+    """)
+
+
 def _script(db: sqlite3.Connection, sql: str) -> None:
     # Statement by statement: executescript() would COMMIT the migration's open transaction.
     for statement in sql.split(";"):
@@ -91,7 +103,7 @@ def _script(db: sqlite3.Connection, sql: str) -> None:
 
 
 # Applied in order; the store's user_version is how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_days_and_misses]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_days_and_misses, m003_holds]
 
 
 class Store:
@@ -255,12 +267,13 @@ class Store:
             return review
 
     def reset(self, card_ids: Iterable[str] | None = None) -> int:
-        """Forget reviews and schedules (of `card_ids`, or all); return how many reviews went."""
+        """Forget reviews, schedules and holds (of `card_ids`, or all); return how many reviews went."""
         with self.writing() as db:
             if card_ids is None:
                 n = db.execute("DELETE FROM reviews").rowcount
                 db.execute("DELETE FROM card_state")
                 db.execute("DELETE FROM misses")
+                db.execute("DELETE FROM holds")
                 return n
             ids = list(card_ids)
             n = 0
@@ -269,6 +282,7 @@ class Store:
                 n += db.execute(f"DELETE FROM reviews WHERE card_id IN ({marks})", chunk).rowcount
                 db.execute(f"DELETE FROM card_state WHERE card_id IN ({marks})", chunk)
                 db.execute(f"DELETE FROM misses WHERE card_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM holds WHERE card_id IN ({marks})", chunk)
             return n
 
     def review_card(self, card_id: str,
@@ -283,6 +297,28 @@ class Store:
             review, due = build(json.loads(row[0]) if row else None)
             review_id = self._insert(db, review, due)
         return dataclasses.replace(review, id=review_id)
+
+    def hold(self, card_id: str, kind: str, *, now: datetime, until: datetime | None = None) -> None:
+        """Suspend a card (`kind` "suspended", until released) or bury it ("buried", until `until`)."""
+        with self.writing() as db:
+            db.execute("INSERT OR REPLACE INTO holds (card_id, kind, until, held_at) VALUES (?, ?, ?, ?)",
+                       (card_id, kind, until.astimezone(UTC).isoformat() if until else None,
+                        now.astimezone(UTC).isoformat()))
+
+    def release(self, card_ids: Iterable[str] | None = None) -> list[str]:
+        """Lift the holds on `card_ids` (or on every card); return the ids that were held."""
+        with self.writing() as db:
+            held = [cid for (cid,) in db.execute("SELECT card_id FROM holds ORDER BY card_id")]
+            gone = held if card_ids is None else [cid for cid in held if cid in set(card_ids)]
+            db.executemany("DELETE FROM holds WHERE card_id = ?", [(cid,) for cid in gone])
+            return gone
+
+    def holds(self, now: datetime | None = None) -> dict[str, tuple[str, str | None]]:
+        """Card id -> (kind, until) of every hold, or of those still in force at `now`."""
+        rows = self.db.execute("SELECT card_id, kind, until FROM holds ORDER BY card_id").fetchall()
+        stamp = now.astimezone(UTC).isoformat() if now else None
+        return {cid: (kind, until) for cid, kind, until in rows
+                if stamp is None or until is None or until > stamp}
 
     # -- reading ---------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def test_repair_decodes_kept_bytes_as_utf8_or_windows_1252() -> None:
 def test_study_keeps_a_latin1_answer(mini_decks: Path) -> None:
     # What a Latin-1 terminal sends for "café": the byte 0xe9, which is not UTF-8.
     result = runner.invoke(app, ["study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks)],
-                           input=b"Paris, by a caf\xe9 on the Seine\n\n")
+                           input=b"Paris, by a caf\xe9 on the Seine\n\n\n")
     assert result.exit_code == 0, result.output
     assert "CORRECT" in result.output and "Cards done: 1" in result.output
     with Store.open() as store:

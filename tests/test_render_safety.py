@@ -83,7 +83,7 @@ def test_topics_on_a_colour_terminal_makes_no_hyperlink(nasty: Path, monkeypatch
 
 
 def test_study_shows_the_question_and_answer_as_text(nasty: Path) -> None:
-    result = run("study", "--topic", "zz-nasty", "--decks", str(nasty), input="the seine \x1b[31m[red]\n\n")
+    result = run("study", "--topic", "zz-nasty", "--decks", str(nasty), input="the seine \x1b[31m[red]\n\n\n")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Which\\x1b]0;pwned\\x07 river [bold]runs[/bold] through Paris?\\x1b[2JValid!" in out

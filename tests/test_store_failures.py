@@ -176,7 +176,7 @@ def test_a_rating_that_cannot_be_saved_is_kept_and_saved_with_the_next(fast_lock
         mine = store.reviews("zz-capital")
         assert [r.rating for r in mine] == [Rating.GOOD, Rating.AGAIN]
         assert mine[1].state_before == mine[0].state_after  # scheduled on top of the kept one
-        assert session.finish() is None
+        assert session.flush() is None
 
 
 def test_what_is_still_unsaved_at_the_end_goes_to_a_file_restore_takes(fast_locks: None, tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def test_what_is_still_unsaved_at_the_end_goes_to_a_file_restore_takes(fast_lock
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         session.record(CARD, Rating.GOOD)
-        message = session.finish(tmp_path)
+        message = session.flush(tmp_path)
         other.execute("ROLLBACK")
     assert message is not None and "1 answer could not be saved" in message and "llmquiz restore" in message
     [kept] = tmp_path.glob("unsaved-reviews-*.json")
@@ -242,7 +242,7 @@ def test_a_study_session_survives_a_failed_save(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(Store, "review_card", refuse)
     result = runner.invoke(app, ["study", "--topic", "zz-testing", "--decks", str(mini_decks)],
-                           input="Paris on the Seine\n1\n100 degrees\n1\n")
+                           input="Paris on the Seine\n\n4\n100 degrees\n\n4\n")
     assert result.exit_code == 0, result.output
     assert flat(result.output).count("Not saved yet: cannot save progress to X: the disk is full") == 2
     assert "Card 2/2" in result.output  # the session went on after the first failure

@@ -110,6 +110,47 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     render.status(f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
 
 
+def unsuspend(card_ids: Annotated[list[str] | None, typer.Argument(help="Card ids to bring back (none: list "
+                                                                      "the held cards).", show_default=False,
+                                                                 autocompletion=complete_card)] = None,
+              every: Annotated[bool, typer.Option("--all", help="Bring back every suspended or buried card.")] = False,
+              as_json: JsonOpt = False) -> None:
+    """Bring back cards you suspended (/x) or buried (/b) during study; with no card, list them.
+
+    Example: llmquiz unsuspend attn-scaling
+    """
+    from llmquiz import render
+    from llmquiz.errors import UsageError
+
+    with open_store() as store:
+        if not card_ids and not every:
+            rows = [{"card": cid, "kind": kind, "until": _local(until)}
+                    for cid, (kind, until) in store.holds(datetime.now(UTC)).items()]
+            if as_json:
+                print_json(rows)
+            else:
+                render.holds(render.console(), rows)
+            return
+        if card_ids and every:
+            raise UsageError("give card ids or --all, not both.")
+        released = store.release(None if every else card_ids)
+    missing = sorted(set(card_ids or ()) - set(released))
+    if as_json:
+        print_json({"released": released, "not_held": missing})
+        return
+    # What was done goes to stderr, like every status line; the listing above is the data.
+    if released:
+        render.status(f"Back in your sessions: {', '.join(released)}.")
+    if missing:
+        render.notice(f"Not suspended or buried: {', '.join(missing)} (`llmquiz unsuspend` lists those that are).")
+    if not released and not missing:
+        render.status("No card was suspended or buried.")
+
+
+def _local(until: str | None) -> str | None:
+    return datetime.fromisoformat(until).astimezone().strftime("%Y-%m-%d %H:%M") if until else None
+
+
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
            output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for standard "
                                                                         "output).")],
