@@ -9,6 +9,7 @@ decks costs a JSON read.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import hashlib
@@ -18,6 +19,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,13 @@ from llmquiz.card import Card, Deck, DemoRef, KeyPoint, Misconception, Predict
 from llmquiz.errors import DeckError, TopicError
 
 # Bump when parsing or validation rules change, so cached results are not reused.
-CACHE_VERSION = "7"
+CACHE_VERSION = "8"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # One word, as Anki and the CSV export need it: letters, digits and - _ . : + (no spaces).
 TAG = re.compile(r"^\w[\w.:+-]{0,63}$")
-DECK_FIELDS = {"topic": True, "title": True, "description": True, "cards": True}
+# `checked` (the date the deck's facts were last checked) is required of the shipped decks only.
+DECK_FIELDS = {"topic": True, "title": True, "description": True, "checked": False, "cards": True}
 CARD_FIELDS = {
     "id": True, "question": True, "answer": True, "key_points": False, "difficulty": True,
     "misconceptions": False, "demo": False, "predict": False, "tags": False, "see_also": False,
@@ -181,7 +184,9 @@ class _Parsed:
 def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
     """Parse and validate one deck file on its own (cross-file checks come later).
 
-    `raw` is the file's content when the caller has already read it.
+    `raw` is the file's content when the caller has already read it. A file among the shipped decks
+    must say when its facts were last checked (`checked:`); whether that date lies in the future
+    depends on the day, so `load` checks it, not this cached step.
     """
     shown = _display(path)
     parsed = _Parsed(shown)
@@ -201,8 +206,15 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
         return parsed
     for mark, message in doc.problems:
         parsed.add(mark, message)
-    _DeckChecker(parsed, doc.marks).check(doc.data)
+    _DeckChecker(parsed, doc.marks, shipped=_is_shipped(path)).check(doc.data)
     return parsed
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve().parent == paths.shipped_decks_dir().resolve()
+    except OSError:
+        return False
 
 
 def parse_card(path: Path, topic: str, known: Iterable[str]) -> tuple[Card | None, dict[str, Any] | None,
@@ -245,9 +257,10 @@ def parse_card(path: Path, topic: str, known: Iterable[str]) -> tuple[Card | Non
 class _DeckChecker:
     """Checks one parsed document against the deck format and builds plain card dicts."""
 
-    def __init__(self, parsed: _Parsed, marks: dict[tuple, tuple[int, int]]) -> None:
+    def __init__(self, parsed: _Parsed, marks: dict[tuple, tuple[int, int]], *, shipped: bool = False) -> None:
         self.parsed = parsed
         self.marks = marks
+        self.shipped = shipped  # a shipped deck must record when its facts were last checked
 
     def at(self, path: tuple) -> tuple[int, int]:
         while path not in self.marks and path:
@@ -302,6 +315,7 @@ class _DeckChecker:
             self.err(("topic",), f"topic '{topic}' must be lowercase letters, digits and hyphens")
         title = self.text(data.get("title", _MISSING), ("title",), "title")
         description = self.text(data.get("description", _MISSING), ("description",), "description")
+        checked = self.checked(data)
         cards_raw = data.get("cards")
         cards: list[dict[str, Any]] = []
         if not isinstance(cards_raw, list) or not cards_raw:
@@ -312,7 +326,26 @@ class _DeckChecker:
                 card = self.card(raw, ("cards", i), topic or "")
                 if card:
                     cards.append(card)
-        self.parsed.deck = {"topic": topic, "title": title, "description": description, "cards": cards}
+        self.parsed.deck = {"topic": topic, "title": title, "description": description, "cards": cards,
+                            "checked": checked, "checked_at": list(self.at(("checked",)))}
+
+    def checked(self, data: dict[str, Any]) -> str | None:
+        """`checked:` as an ISO date (YYYY-MM-DD), or None when absent or wrong (then reported)."""
+        if "checked" not in data:
+            if self.shipped:
+                self.err((), "deck: missing field 'checked': a shipped deck records the date its facts were "
+                             "last checked, like `checked: 2026-12-07` (docs/reviewing-cards.md)")
+            return None
+        value = data["checked"]
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            with contextlib.suppress(ValueError):  # 2026-02-30 stays text and is reported below
+                value = date.fromisoformat(value.strip())
+        if type(value) is date:  # YAML reads an unquoted 2026-12-07 as a date; a datetime is refused
+            return value.isoformat()
+        what = "a date and time" if isinstance(value, datetime) else _shown(value)
+        self.err(("checked",), f"checked must be the date the deck's facts were last checked, as YYYY-MM-DD "
+                               f"(like 2026-12-07), not {what}")
+        return None
 
     def card(self, raw: Any, path: tuple, topic: str) -> dict[str, Any] | None:
         cid = raw.get("id") if isinstance(raw, dict) else None
@@ -504,7 +537,8 @@ def check_content(path: Path, raw: bytes) -> list[Problem]:
 
     The result is cached like a loaded file's, so loading those bytes from `path` later is free.
     """
-    return _cached_parse(path, raw).problems
+    parsed = _cached_parse(path, raw)
+    return parsed.problems + _future_checked(parsed, date.today())
 
 
 def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
@@ -514,7 +548,9 @@ def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
             raw = path.read_bytes()
         except OSError:
             return parse_file(path)
-    digest = hashlib.sha256(CACHE_VERSION.encode() + b"\0" + str(path).encode() + b"\0" + raw).hexdigest()
+    # Whether the file is a shipped deck changes its rules (`checked:` required), so it is in the key.
+    key = f"{CACHE_VERSION}\0{path}\0{_is_shipped(path)}\0".encode()
+    digest = hashlib.sha256(key + raw).hexdigest()
     cache = paths.cache_dir() / "decks" / f"{digest}.json"
     try:
         blob = json.loads(cache.read_text(encoding="utf-8"))
@@ -556,24 +592,26 @@ def _build_card(d: dict[str, Any]) -> Card:
 
 
 def load(targets: Sequence[str | Path] | None = None, *, extra: Iterable[str | Path] = (),
-         use_cache: bool = True) -> Library:
+         use_cache: bool = True, today: date | None = None) -> Library:
     """Load decks from `targets` (files or folders), or from the shipped and user folders.
 
     Later folders override earlier ones card by card. Every problem is collected in
-    `Library.problems`; use `load_valid` to get an exception instead.
+    `Library.problems`; use `load_valid` to get an exception instead. A deck's `checked:` date may
+    not be after `today` (by default the local date).
     """
     # The loader builds hundreds of thousands of small acyclic dicts, lists and dataclasses; CPython's
     # cyclic GC would re-scan the growing heap many times over and cost most of the time.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(targets, extra, use_cache)
+        return _load(targets, extra, use_cache, today or date.today())
     finally:
         if paused:
             gc.enable()
 
 
-def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use_cache: bool) -> Library:
+def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use_cache: bool,
+          today: date) -> Library:
     groups = [[Path(t)] for t in targets] if targets else [[d] for d in deck_dirs(extra)]
     problems: list[Problem] = []
     decks: dict[str, dict[str, Any]] = {}
@@ -587,7 +625,7 @@ def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use
                 continue
             for path in deck_files(target):
                 parsed = _cached_parse(path) if use_cache else parse_file(path)
-                problems += parsed.problems
+                problems += parsed.problems + _future_checked(parsed, today)
                 if parsed.deck is None or not parsed.deck.get("topic"):
                     continue
                 _merge(parsed, decks, where, seen_here, problems)
@@ -595,7 +633,8 @@ def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use
     _cross_check(every, {c["id"] for c in every}, problems)
     built = {
         slug: Deck(slug, d["title"] or slug, d["description"] or "",
-                   tuple(_build_card(c) for c in d["cards"].values() if not c["invalid"]), d["path"])
+                   tuple(_build_card(c) for c in d["cards"].values() if not c["invalid"]), d["path"],
+                   date.fromisoformat(d["checked"]) if d["checked"] else None)
         for slug, d in decks.items() if d["cards"]
     }
     return Library(dict(sorted(built.items())), problems)
@@ -607,7 +646,11 @@ def _merge(parsed: _Parsed, decks: dict, where: dict, seen_here: dict, problems:
     assert deck is not None
     slug = deck["topic"]
     target = decks.setdefault(slug, {"title": deck["title"], "description": deck["description"],
-                                     "cards": {}, "path": parsed.path})
+                                     "cards": {}, "path": parsed.path, "checked": None})
+    # A topic spread over several files was last checked on the oldest date any of them gives; a
+    # file without one (a learner's own corrections) does not make the shipped facts unchecked.
+    if deck.get("checked") and (target["checked"] is None or deck["checked"] < target["checked"]):
+        target["checked"] = deck["checked"]
     duplicates = set()
     for cid, line, col in parsed.ids:
         if cid in seen_here:
@@ -629,6 +672,17 @@ def _merge(parsed: _Parsed, decks: dict, where: dict, seen_here: dict, problems:
             decks[old["topic"]]["cards"].pop(cid, None)
         where[cid] = card
         target["cards"][cid] = card
+
+
+def _future_checked(parsed: _Parsed, today: date) -> list[Problem]:
+    """A `checked:` date after `today`: checked by the day, so never cached with the file's problems."""
+    deck = parsed.deck or {}
+    checked = deck.get("checked")
+    if not checked or date.fromisoformat(checked) <= today:
+        return []
+    line, col = deck.get("checked_at") or (1, 1)
+    return [Problem(parsed.path, line, col, f"checked: {checked} is in the future (today is {today.isoformat()}); "
+                                            "give the date the deck's facts were last checked")]
 
 
 def _cross_check(cards: list[dict[str, Any]], known: set[str], problems: list[Problem]) -> None:

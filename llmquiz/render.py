@@ -332,10 +332,11 @@ def deck_stats(con: Console, data: dict[str, Any]) -> None:
     for title, _ in cols:
         table.add_column(title, justify="left" if title == "topic" else "right",
                          style="cyan" if title == "topic" else None, no_wrap=title == "topic")
+    table.add_column("checked", no_wrap=True)  # when the deck's facts were last checked
     for t in data["topics"]:
-        table.add_row(*(safe_text(str(t[key])) for _, key in cols))
+        table.add_row(*(safe_text(str(t[key])) for _, key in cols), t.get("checked") or "never")
     table.add_section()
-    table.add_row("all", *(str(data["totals"][key]) for _, key in cols[1:]), style="bold")
+    table.add_row("all", *(str(data["totals"][key]) for _, key in cols[1:]), "", style="bold")
     con.print(fit(con, table))
     derived = data.get("derived_rubric") or []
     if derived:
