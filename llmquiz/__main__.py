@@ -1,5 +1,5 @@
 """`python -m llmquiz` runs the command line."""
 
-from llmquiz.cli import main
+from llmquiz.launch import main
 
 main()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import sqlite3
 import tempfile
 import zipfile
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from llmquiz import outfile
 from llmquiz.card import Card
 from llmquiz.review import Rating, Review
 
@@ -107,15 +107,15 @@ def _package(cards: Sequence[Card]) -> Any:
     return genanki.Package(list(decks.values()))
 
 
-def write(cards: Sequence[Card], path: Path, *, progress: Mapping[str, CardProgress] | None = None,
+def write(cards: Sequence[Card], path: Path | str, *, progress: Mapping[str, CardProgress] | None = None,
           retention: float = 0.9, now: datetime | None = None) -> int:
-    """Write `cards` to `path` as an `.apkg`; with `progress`, the reviewed ones carry their schedule.
+    """Write `cards` to `path` (`-` for standard output) as an `.apkg`; with `progress`, the reviewed
+    ones carry their schedule.
 
-    The file is built beside `path` and moved into place, so a failure leaves any old file as it was.
+    The package is written through `outfile`, so a failure leaves any old file as it was.
     Returns how many cards carry progress.
     """
     now = now or datetime.now(UTC)
-    folder = path.parent if str(path.parent) else Path(".")
     with tempfile.TemporaryDirectory(prefix="llmquiz-apkg-") as tmp:
         db_path = Path(tmp) / "collection.anki2"
         db = sqlite3.connect(db_path)
@@ -127,18 +127,9 @@ def write(cards: Sequence[Card], path: Path, *, progress: Mapping[str, CardProgr
             db.commit()
         finally:
             db.close()
-        fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-                z.write(db_path, "collection.anki2")
-                z.writestr("media", "{}")
-            mask = os.umask(0o022)
-            os.umask(mask)
-            os.chmod(partial, 0o666 & ~mask)  # mkstemp makes 0600; an export is meant to be shared
-            os.replace(partial, path)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
+        with outfile.open_out(path, binary=True) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(db_path, "collection.anki2")
+            z.writestr("media", "{}")
     return carried
 
 

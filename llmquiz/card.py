@@ -7,6 +7,7 @@ module (grading, scheduling, rendering) reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -112,7 +113,9 @@ class Deck:
     description: str
     cards: tuple[Card, ...]
     path: str = ""
+    checked: date | None = None  # when the deck's facts were last checked; None: never said
 
     def to_dict(self) -> dict[str, Any]:
         return {"topic": self.topic, "title": self.title, "description": self.description,
-                "cards": len(self.cards), "path": self.path}
+                "cards": len(self.cards), "path": self.path,
+                "checked": self.checked.isoformat() if self.checked else None}

@@ -68,7 +68,10 @@ def study(
 
     Without --topic you get the cards due across all topics, then new ones up to your daily limit.
     With --topic you get that topic's due cards, its new ones, then your weakest, so there is
-    always something to practise. At the prompt: /h hint, /d demo, /s skip, /q quit.
+    always something to practise. Answers may take many lines: a blank line or Ctrl-D submits, /e
+    writes in $EDITOR. At the prompts: /h hint, /d demo, /s skip, /b bury, /x suspend, /q quit; after
+    the grade, /f flags it as wrong and /c edits the card into your deck. A card you rate Again
+    comes back later in the session.
 
     Example: llmquiz study --topic attention --limit 5
     """
@@ -114,7 +117,7 @@ def study(
             return
         session = Session(store, mode=mode, retention=cfg.desired_retention)
         study_loop.run(con, plan.cards, session, study_loop.StudyOptions(mode=mode), plan.reasons,
-                       decks=library.decks)
+                       decks=library.decks, pool=cards)
 
 
 @app.command()
@@ -217,24 +220,24 @@ def grade_cmd(
 
 
 def _grade_batch(source: str, encoder: Any) -> None:
+    from llmquiz import batch_lines
     from llmquiz.errors import UsageError
-    from llmquiz.grading import batch as batch_grading
 
     if source == "-":
-        lines = sys.stdin
+        lines = sys.stdin.buffer
     else:
         try:
-            lines = open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
+            lines = open(source, "rb")  # noqa: SIM115 - closed below
         except OSError as e:
             raise UsageError(f"cannot read {source}: {e.strerror}; give a JSON-lines file or -.") from None
     try:
         failed = 0
-        for out in batch_grading.grade_jsonl(lines, encoder):
+        for out in batch_lines.grade_lines(lines, encoder):
             failed += "error" in out
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.write(_json_line(out))
             sys.stdout.flush()
     finally:
-        if lines is not sys.stdin:
+        if lines is not sys.stdin.buffer:
             lines.close()
     if failed:
         from llmquiz import render
@@ -243,12 +246,21 @@ def _grade_batch(source: str, encoder: Any) -> None:
         raise typer.Exit(1)
 
 
+def _json_line(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data)  # a lone surrogate from the input: escaped, so the line stays valid UTF-8
+    return text + "\n"
+
+
 def _register() -> None:
     """Attach the commands that live in their own modules."""
-    from llmquiz.commands import browse, demo, importing, model, progress
+    from llmquiz.commands import browse, demo, flags, importing, model, progress
 
     for fn in (browse.cards, browse.show, progress.stats, progress.history, progress.undo, progress.reset,
-               progress.export, progress.backup, progress.restore):
+               progress.unsuspend, progress.export, progress.backup, progress.restore, flags.flags):
         app.command()(fn)
     app.command("import")(importing.import_cards)
     app.add_typer(progress.config_app, name="config")

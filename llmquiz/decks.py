@@ -1,32 +1,40 @@
 """Loading and validating decks: YAML files in, `Deck` and `Card` objects (or every problem) out.
 
-Each file is read with YAML's safe loader, so a deck from a stranger cannot construct objects or read
-files. Problems are collected, never raised one at a time, and each carries `file:line:col`. Parsed
-files are cached by content hash, so re-loading unchanged decks costs a JSON read.
+Each file is read by `deck_yaml` (safe loader, size limit, no aliases), so a deck from a stranger
+cannot construct objects, read files or expand into billions of values; every value accepted has
+the exact type the rest of llmquiz uses. Problems are collected, never raised one at a time, and
+each carries `file:line:col`. Parsed files are cached by content hash, so re-loading unchanged
+decks costs a JSON read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths
+from llmquiz import deck_yaml, paths
 from llmquiz.card import Card, Deck, DemoRef, KeyPoint, Misconception, Predict
 from llmquiz.errors import DeckError, TopicError
 
 # Bump when parsing or validation rules change, so cached results are not reused.
-CACHE_VERSION = "6"
+CACHE_VERSION = "8"
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-DECK_FIELDS = {"topic": True, "title": True, "description": True, "cards": True}
+# One word, as Anki and the CSV export need it: letters, digits and - _ . : + (no spaces).
+TAG = re.compile(r"^\w[\w.:+-]{0,63}$")
+# `checked` (the date the deck's facts were last checked) is required of the shipped decks only.
+DECK_FIELDS = {"topic": True, "title": True, "description": True, "checked": False, "cards": True}
 CARD_FIELDS = {
     "id": True, "question": True, "answer": True, "key_points": False, "difficulty": True,
     "misconceptions": False, "demo": False, "predict": False, "tags": False, "see_also": False,
@@ -173,34 +181,12 @@ class _Parsed:
         self.problems.append(Problem(self.path, mark[0], mark[1], message))
 
 
-def _marks(node: Any, path: tuple[Any, ...] = (), out: dict | None = None) -> dict[tuple, tuple[int, int]]:
-    """Map each value's path in the document to its (line, col), 1-based."""
-    import yaml
-
-    out = {} if out is None else out
-    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                out[(*path, "<key>", key.value)] = (key.start_mark.line + 1, key.start_mark.column + 1)
-                _marks(value, (*path, key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _marks(item, (*path, i), out)
-    return out
-
-
-def _loader() -> tuple[type, type]:
-    import yaml
-
-    # libyaml's C loader when present: the same safe rules, about ten times faster.
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.YAMLError
-
-
 def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
     """Parse and validate one deck file on its own (cross-file checks come later).
 
-    `raw` is the file's content when the caller has already read it.
+    `raw` is the file's content when the caller has already read it. A file among the shipped decks
+    must say when its facts were last checked (`checked:`); whether that date lies in the future
+    depends on the day, so `load` checks it, not this cached step.
     """
     shown = _display(path)
     parsed = _Parsed(shown)
@@ -211,45 +197,70 @@ def parse_file(path: Path, raw: bytes | None = None) -> _Parsed:
             parsed.add((1, 1), f"cannot read the file: {e.strerror or e}")
             return parsed
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-        parsed.add((line, col), f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
+        doc = deck_yaml.read(raw)
+    except deck_yaml.YamlProblem as e:
+        parsed.add(e.mark, e.message)
         return parsed
-    loader, yaml_error = _loader()
-    try:
-        # Compose once and construct from that node: yaml.load would parse the text a second time.
-        reader = loader(text)
-        try:
-            node = reader.get_single_node()
-            data = reader.construct_document(node) if node is not None else None
-        finally:
-            reader.dispose()
-    except yaml_error as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        context, cmark = getattr(e, "context", None), getattr(e, "context_mark", None)
-        if context and cmark is not None and mark is not None and cmark.line != mark.line:
-            problem = f"{problem} ({context} that starts at line {cmark.line + 1})"
-        if "could not determine a constructor" in str(e):
-            problem = "YAML tags that build objects (like !!python/...) are not allowed in decks"
-        parsed.add(where, f"YAML syntax: {problem}")
-        return parsed
-    if node is None:
+    if doc is None:
         parsed.add((1, 1), "the file is empty; a deck needs topic, title, description and cards")
         return parsed
-    _DeckChecker(parsed, _marks(node)).check(data)
+    for mark, message in doc.problems:
+        parsed.add(mark, message)
+    _DeckChecker(parsed, doc.marks, shipped=_is_shipped(path)).check(doc.data)
     return parsed
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve().parent == paths.shipped_decks_dir().resolve()
+    except OSError:
+        return False
+
+
+def parse_card(path: Path, topic: str, known: Iterable[str]) -> tuple[Card | None, dict[str, Any] | None,
+                                                                     list[Problem]]:
+    """Parse and validate a file holding one card (a mapping, as under a deck's `cards:`).
+
+    Used when the learner edits a card: `topic` is the deck it belongs to, `known` the card ids that
+    `see_also` may name. The file is read by `deck_yaml` with a deck's limits. Returns the card, its
+    plain data (for writing back) and every problem.
+    """
+    shown = _display(path)
+    parsed = _Parsed(shown)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        parsed.add((1, 1), f"cannot read the card: {e.strerror or e}")
+        return None, None, parsed.problems
+    try:
+        doc = deck_yaml.read(raw)
+    except deck_yaml.YamlProblem as e:
+        parsed.add(e.mark, e.message)
+        return None, None, parsed.problems
+    if doc is None:
+        parsed.add((1, 1), "the file is empty; a card needs id, question, answer, key_points (or rubric: derived) "
+                                 "and difficulty")
+        return None, None, parsed.problems
+    for mark, message in doc.problems:
+        parsed.add(mark, message)
+    data = doc.data
+    # Marks are taken as if the card sat first under `cards:`, so messages read as in a deck.
+    checker = _DeckChecker(parsed, {("cards", 0, *where): mark for where, mark in doc.marks.items()})
+    card = checker.card(data, ("cards", 0), topic)
+    if card is not None:
+        _cross_check([card], {*known, card["id"]}, parsed.problems)
+    if card is None or card["invalid"] or parsed.problems:
+        return None, data if isinstance(data, dict) else None, parsed.problems
+    return _build_card(card), data, []
 
 
 class _DeckChecker:
     """Checks one parsed document against the deck format and builds plain card dicts."""
 
-    def __init__(self, parsed: _Parsed, marks: dict[tuple, tuple[int, int]]) -> None:
+    def __init__(self, parsed: _Parsed, marks: dict[tuple, tuple[int, int]], *, shipped: bool = False) -> None:
         self.parsed = parsed
         self.marks = marks
+        self.shipped = shipped  # a shipped deck must record when its facts were last checked
 
     def at(self, path: tuple) -> tuple[int, int]:
         while path not in self.marks and path:
@@ -304,6 +315,7 @@ class _DeckChecker:
             self.err(("topic",), f"topic '{topic}' must be lowercase letters, digits and hyphens")
         title = self.text(data.get("title", _MISSING), ("title",), "title")
         description = self.text(data.get("description", _MISSING), ("description",), "description")
+        checked = self.checked(data)
         cards_raw = data.get("cards")
         cards: list[dict[str, Any]] = []
         if not isinstance(cards_raw, list) or not cards_raw:
@@ -314,14 +326,33 @@ class _DeckChecker:
                 card = self.card(raw, ("cards", i), topic or "")
                 if card:
                     cards.append(card)
-        self.parsed.deck = {"topic": topic, "title": title, "description": description, "cards": cards}
+        self.parsed.deck = {"topic": topic, "title": title, "description": description, "cards": cards,
+                            "checked": checked, "checked_at": list(self.at(("checked",)))}
+
+    def checked(self, data: dict[str, Any]) -> str | None:
+        """`checked:` as an ISO date (YYYY-MM-DD), or None when absent or wrong (then reported)."""
+        if "checked" not in data:
+            if self.shipped:
+                self.err((), "deck: missing field 'checked': a shipped deck records the date its facts were "
+                             "last checked, like `checked: 2026-12-07` (docs/reviewing-cards.md)")
+            return None
+        value = data["checked"]
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            with contextlib.suppress(ValueError):  # 2026-02-30 stays text and is reported below
+                value = date.fromisoformat(value.strip())
+        if type(value) is date:  # YAML reads an unquoted 2026-12-07 as a date; a datetime is refused
+            return value.isoformat()
+        what = "a date and time" if isinstance(value, datetime) else _shown(value)
+        self.err(("checked",), f"checked must be the date the deck's facts were last checked, as YYYY-MM-DD "
+                               f"(like 2026-12-07), not {what}")
+        return None
 
     def card(self, raw: Any, path: tuple, topic: str) -> dict[str, Any] | None:
         cid = raw.get("id") if isinstance(raw, dict) else None
         what = f"card '{cid}'" if isinstance(cid, str) else f"card {path[-1] + 1}"
+        errors_before = len(self.parsed.problems)  # before the field check: a missing field invalidates too
         if not self.fields(raw, path, CARD_FIELDS, what):
             return None
-        errors_before = len(self.parsed.problems)
         card_id = self.text(raw.get("id", _MISSING), (*path, "id"), f"{what}: id")
         if card_id:
             self.parsed.ids.append((card_id, *self.at((*path, "id"))))
@@ -330,8 +361,10 @@ class _DeckChecker:
         question = self.text(raw.get("question", _MISSING), (*path, "question"), f"{what}: question")
         answer = self.text(raw.get("answer", _MISSING), (*path, "answer"), f"{what}: answer")
         difficulty = raw.get("difficulty")
-        if "difficulty" in raw and (isinstance(difficulty, bool) or difficulty not in (1, 2, 3)):
-            self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {difficulty!r}")
+        # Exactly an int: 1.0 equals 1 in Python but would break '★' * difficulty later.
+        if "difficulty" in raw and (type(difficulty) is not int or difficulty not in (1, 2, 3)):
+            self.err((*path, "difficulty"), f"{what}: difficulty must be 1, 2 or 3, not {_shown(difficulty)}")
+            difficulty = None  # the card dict is cached as JSON: keep no raw YAML value in it
         predict = self.predict(raw.get("predict"), (*path, "predict"), what) if "predict" in raw else None
         derived = self.rubric(raw, path, what)
         if "key_points" not in raw and not derived:  # required, unless the rubric is derived
@@ -340,7 +373,7 @@ class _DeckChecker:
                                      allow_empty=predict is not None or derived)
         misconceptions = self.misconceptions(raw.get("misconceptions"), (*path, "misconceptions"), what)
         demo = self.demo(raw.get("demo"), (*path, "demo"), what) if "demo" in raw else None
-        tags = self.texts(raw.get("tags"), (*path, "tags"), f"{what}: tags")
+        tags = self.tags(raw.get("tags"), (*path, "tags"), what)
         see_also = self.texts(raw.get("see_also"), (*path, "see_also"), f"{what}: see_also")
         accept = self.texts(raw.get("accept"), (*path, "accept"), f"{what}: accept")
         reject = self.texts(raw.get("reject"), (*path, "reject"), f"{what}: reject")
@@ -365,12 +398,42 @@ class _DeckChecker:
             return False
         if raw["rubric"] != "derived":
             self.err((*path, "rubric"), f"{what}: rubric must be 'derived' (key points taken from the answer), "
-                                        f"not {raw['rubric']!r}; to write key points, remove the line")
+                                        f"not {_shown(raw['rubric'])}; to write key points, remove the line")
             return False
         if raw.get("key_points"):
             self.err((*path, "rubric"), f"{what}: rubric: derived takes the key points from the answer; "
                                         "remove either it or key_points")
         return True
+    def tags(self, value: Any, path: tuple, what: str) -> list[str]:
+        tags = self.texts(value, path, f"{what}: tags")
+        for i, tag in enumerate(tags):
+            if not TAG.match(tag):
+                self.err((*path, i), f"{what}: tag '{tag}' must be one word of letters, digits and - _ . : + "
+                                     "(no spaces), at most 64 characters")
+        return tags
+
+    def args(self, value: Any, path: tuple, what: str) -> dict[str, Any] | None:
+        """A demo's arguments: a mapping of names to text, numbers, true/false or lists of those.
+
+        Only such plain values survive the JSON cache and the demo's own checks; a date, a set or a
+        nested mapping is reported here rather than crashing a later command.
+        """
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.err(path, f"{what} must be a mapping of name: value, not {_kind(value)}")
+            return None
+        ok = True
+        for key, item in value.items():
+            where = (*path, key)
+            if not isinstance(key, str):
+                self.err(where, f"{what}: argument name {_shown(key)} must be text")
+                ok = False
+            elif not (_plain(item) or (isinstance(item, list) and all(_plain(x) for x in item))):
+                self.err(where, f"{what}: argument '{key}' must be text, a number, true/false or a list of "
+                                f"those, not {_kind(item)}")
+                ok = False
+        return value if ok else None
 
     def key_points(self, value: Any, path: tuple, what: str, allow_empty: bool) -> list[dict]:
         if value is None or value == []:
@@ -423,29 +486,41 @@ class _DeckChecker:
         if not self.fields(value, path, DEMO_FIELDS, f"{what}: demo"):
             return None
         name = self.text(value.get("name"), (*path, "name"), f"{what}: demo name")
-        args = value.get("args") or {}
-        if not isinstance(args, dict):
-            self.err((*path, "args"), f"{what}: demo args must be a mapping, not {_kind(args)}")
-            return None
-        return {"name": name, "args": args} if name else None
+        args = self.args(value.get("args"), (*path, "args"), f"{what}: demo args")
+        return {"name": name, "args": args} if name and args is not None else None
 
     def predict(self, value: Any, path: tuple, what: str) -> dict | None:
         if not self.fields(value, path, PREDICT_FIELDS, f"{what}: predict"):
             return None
         demo = self.text(value.get("demo"), (*path, "demo"), f"{what}: predict demo")
         fld = self.text(value.get("field"), (*path, "field"), f"{what}: predict field")
-        args = value.get("args") or {}
+        args = self.args(value.get("args"), (*path, "args"), f"{what}: predict args")
         tolerance = value.get("tolerance", 0)
-        if not isinstance(args, dict):
-            self.err((*path, "args"), f"{what}: predict args must be a mapping")
+        if args is None:
             return None
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
-            self.err((*path, "tolerance"), f"{what}: predict tolerance must be a number >= 0")
+        if type(tolerance) not in (int, float) or not math.isfinite(tolerance) or tolerance < 0:
+            self.err((*path, "tolerance"), f"{what}: predict tolerance must be a number >= 0, not "
+                                           f"{_shown(tolerance)}")
             return None
         return {"demo": demo, "args": args, "field": fld, "tolerance": float(tolerance)} if demo and fld else None
 
 
 _MISSING = object()
+
+
+def _plain(value: Any) -> bool:
+    """Text, true/false, or a finite number: a value JSON and the demos take as it is."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return type(value) in (str, int, bool)
+
+
+def _shown(value: Any) -> str:
+    """A value as the deck author wrote it, cut short: `1.0`, `'one'`, `true`."""
+    text = repr(value) if isinstance(value, str) else _kind(value) if isinstance(value, dict | list) else str(value)
+    if isinstance(value, bool):
+        text = str(value).lower()
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _kind(value: Any) -> str:
@@ -462,7 +537,8 @@ def check_content(path: Path, raw: bytes) -> list[Problem]:
 
     The result is cached like a loaded file's, so loading those bytes from `path` later is free.
     """
-    return _cached_parse(path, raw).problems
+    parsed = _cached_parse(path, raw)
+    return parsed.problems + _future_checked(parsed, date.today())
 
 
 def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
@@ -472,7 +548,9 @@ def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
             raw = path.read_bytes()
         except OSError:
             return parse_file(path)
-    digest = hashlib.sha256(CACHE_VERSION.encode() + b"\0" + str(path).encode() + b"\0" + raw).hexdigest()
+    # Whether the file is a shipped deck changes its rules (`checked:` required), so it is in the key.
+    key = f"{CACHE_VERSION}\0{path}\0{_is_shipped(path)}\0".encode()
+    digest = hashlib.sha256(key + raw).hexdigest()
     cache = paths.cache_dir() / "decks" / f"{digest}.json"
     try:
         blob = json.loads(cache.read_text(encoding="utf-8"))
@@ -487,13 +565,13 @@ def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
     parsed = parse_file(path, raw)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
+        blob = json.dumps({"path": parsed.path, "deck": parsed.deck,
+                           "problems": [p.__dict__ for p in parsed.problems], "ids": parsed.ids})
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"path": parsed.path, "deck": parsed.deck,
-                                   "problems": [p.__dict__ for p in parsed.problems],
-                                   "ids": parsed.ids}), encoding="utf-8")
+        tmp.write_text(blob, encoding="utf-8")
         os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only cache, or (a bug) a value JSON cannot hold, only costs speed
     return parsed
 
 
@@ -514,24 +592,26 @@ def _build_card(d: dict[str, Any]) -> Card:
 
 
 def load(targets: Sequence[str | Path] | None = None, *, extra: Iterable[str | Path] = (),
-         use_cache: bool = True) -> Library:
+         use_cache: bool = True, today: date | None = None) -> Library:
     """Load decks from `targets` (files or folders), or from the shipped and user folders.
 
     Later folders override earlier ones card by card. Every problem is collected in
-    `Library.problems`; use `load_valid` to get an exception instead.
+    `Library.problems`; use `load_valid` to get an exception instead. A deck's `checked:` date may
+    not be after `today` (by default the local date).
     """
     # The loader builds hundreds of thousands of small acyclic dicts, lists and dataclasses; CPython's
     # cyclic GC would re-scan the growing heap many times over and cost most of the time.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(targets, extra, use_cache)
+        return _load(targets, extra, use_cache, today or date.today())
     finally:
         if paused:
             gc.enable()
 
 
-def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use_cache: bool) -> Library:
+def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use_cache: bool,
+          today: date) -> Library:
     groups = [[Path(t)] for t in targets] if targets else [[d] for d in deck_dirs(extra)]
     problems: list[Problem] = []
     decks: dict[str, dict[str, Any]] = {}
@@ -545,7 +625,7 @@ def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use
                 continue
             for path in deck_files(target):
                 parsed = _cached_parse(path) if use_cache else parse_file(path)
-                problems += parsed.problems
+                problems += parsed.problems + _future_checked(parsed, today)
                 if parsed.deck is None or not parsed.deck.get("topic"):
                     continue
                 _merge(parsed, decks, where, seen_here, problems)
@@ -553,7 +633,8 @@ def _load(targets: Sequence[str | Path] | None, extra: Iterable[str | Path], use
     _cross_check(every, {c["id"] for c in every}, problems)
     built = {
         slug: Deck(slug, d["title"] or slug, d["description"] or "",
-                   tuple(_build_card(c) for c in d["cards"].values() if not c["invalid"]), d["path"])
+                   tuple(_build_card(c) for c in d["cards"].values() if not c["invalid"]), d["path"],
+                   date.fromisoformat(d["checked"]) if d["checked"] else None)
         for slug, d in decks.items() if d["cards"]
     }
     return Library(dict(sorted(built.items())), problems)
@@ -565,7 +646,11 @@ def _merge(parsed: _Parsed, decks: dict, where: dict, seen_here: dict, problems:
     assert deck is not None
     slug = deck["topic"]
     target = decks.setdefault(slug, {"title": deck["title"], "description": deck["description"],
-                                     "cards": {}, "path": parsed.path})
+                                     "cards": {}, "path": parsed.path, "checked": None})
+    # A topic spread over several files was last checked on the oldest date any of them gives; a
+    # file without one (a learner's own corrections) does not make the shipped facts unchecked.
+    if deck.get("checked") and (target["checked"] is None or deck["checked"] < target["checked"]):
+        target["checked"] = deck["checked"]
     duplicates = set()
     for cid, line, col in parsed.ids:
         if cid in seen_here:
@@ -587,6 +672,17 @@ def _merge(parsed: _Parsed, decks: dict, where: dict, seen_here: dict, problems:
             decks[old["topic"]]["cards"].pop(cid, None)
         where[cid] = card
         target["cards"][cid] = card
+
+
+def _future_checked(parsed: _Parsed, today: date) -> list[Problem]:
+    """A `checked:` date after `today`: checked by the day, so never cached with the file's problems."""
+    deck = parsed.deck or {}
+    checked = deck.get("checked")
+    if not checked or date.fromisoformat(checked) <= today:
+        return []
+    line, col = deck.get("checked_at") or (1, 1)
+    return [Problem(parsed.path, line, col, f"checked: {checked} is in the future (today is {today.isoformat()}); "
+                                            "give the date the deck's facts were last checked")]
 
 
 def _cross_check(cards: list[dict[str, Any]], known: set[str], problems: list[Problem]) -> None:

@@ -51,3 +51,27 @@ class ConfigError(LlmquizError):
 
 class SourceError(LlmquizError):
     """A file to import is malformed, too large, or not what its name says."""
+
+
+class StoreBusyError(StoreError):
+    """The progress store stayed locked by another process after every retry."""
+
+
+class StoreFullError(StoreError):
+    """The disk holding the progress store is full."""
+
+
+class StorePermissionError(StoreError):
+    """The progress store (or its folder) may not be read or written."""
+
+
+class StoreCorruptError(StoreError):
+    """The progress store was damaged; it has been moved aside and a new one started."""
+
+
+class OutputError(LlmquizError):
+    """A file (backup, export) could not be written; the previous file is left as it was."""
+
+
+class EditorError(LlmquizError):
+    """The learner's editor cannot be found or started, or it failed."""

@@ -100,7 +100,8 @@ def _topic(card: SourceCard, option: str | None, path: Path) -> str:
 
 
 def _tags(tags: Iterable[str], topic: str) -> list[str]:
-    out = [slug(t.replace("::", " "), 6) for t in tags]
+    # A deck tag is one word of at most 64 characters (decks.TAG).
+    out = [slug(t.replace("::", " "), 6)[:64].rstrip("-") for t in tags]
     return list(dict.fromkeys(t for t in out if t and t != topic))[:20]
 
 
@@ -297,12 +298,12 @@ def import_file(path: Path, *, fmt: str = "auto", topic: str | None = None, sepa
 
 def _same(entry: dict[str, Any], card: Any) -> bool:
     """True when `entry` says exactly what the loaded `card` says."""
-    from llmquiz.user_decks import _card_yaml
+    from llmquiz.user_decks import card_yaml
 
     def bare(d: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in d.items() if v not in (None, [], "", {})}
 
-    return bare(entry) == bare(_card_yaml(card))
+    return bare(entry) == bare(card_yaml(card))
 
 
 def _title(card: SourceCard, topic: str) -> str:

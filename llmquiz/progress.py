@@ -25,7 +25,8 @@ def topic_rows(library: Library, store: Store, now: datetime | None = None) -> l
 
 
 def deck_stats(library: Library) -> dict[str, Any]:
-    """What the decks hold: cards per topic, demos, self-tests, derived rubrics, and optional fields left empty.
+    """What the decks hold: cards per topic, demos, self-tests, derived rubrics, the date each deck's
+    facts were last checked (None when it does not say), and optional fields left empty.
 
     A card with a derived rubric has no key points of its own (an imported card): the grader takes
     them from its model answer, which grades less sharply than written ones.
@@ -43,6 +44,7 @@ def deck_stats(library: Library) -> dict[str, Any]:
             "with_reject": sum(1 for c in cards if c.reject),
             "with_misconceptions": sum(1 for c in cards if c.misconceptions),
             "derived_rubric": sum(1 for c in cards if c.derived_rubric),
+            "checked": deck.checked.isoformat() if deck.checked else None,  # None: the deck never says
         })
         derived += [{"card": c.id, "source": c.source} for c in cards if c.derived_rubric]
         for c in cards:

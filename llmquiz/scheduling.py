@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 20
+LEARNING, RELEARNING = 1, 3  # fsrs.State values, kept here so the queue needs no fsrs import
 
 
 def make_scheduler(retention: float = DEFAULT_RETENTION) -> fsrs.Scheduler:
@@ -57,6 +58,46 @@ def review(state: dict[str, Any] | None, rating: Rating, now: datetime,
     card = fsrs.Card.from_dict(state) if state else fsrs.Card(card_id=1, due=now)  # type: ignore[arg-type]
     card, _ = make_scheduler(retention).review_card(card, fsrs.Rating(int(rating)), review_datetime=now)
     return dict(card.to_dict()), card.due
+
+
+def preview(state: dict[str, Any] | None, now: datetime,
+            retention: float = DEFAULT_RETENTION) -> dict[Rating, timedelta]:
+    """How long until the card is due again after each rating: what the rating prompt shows.
+
+    Example:
+        >>> {r.label: interval_label(d) for r, d in preview(None, now).items()}  # doctest: +SKIP
+        {'again': '1m', 'hard': '6m', 'good': '10m', 'easy': '8d'}
+    """
+    now = _utc(now)
+    return {rating: review(state, rating, now, retention)[1] - now for rating in Rating}
+
+
+def in_learning(state: dict[str, Any] | None) -> bool:
+    """Whether FSRS has the card in a (re)learning step, due again within minutes."""
+    return bool(state) and state.get("state") in (LEARNING, RELEARNING)  # type: ignore[union-attr]
+
+
+def interval_label(delta: timedelta) -> str:
+    """A short interval as Anki prints it: '<1m', '10m', '3h', '4d', '2.5mo', '1.2y'."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    value, unit = (days / 30, "mo") if days < 365 else (days / 365, "y")
+    return f"{value:.1f}".removesuffix(".0") + unit
+
+
+def start_of_tomorrow(now: datetime) -> datetime:
+    """Local midnight after `now` (in UTC): when a buried card comes back."""
+    local = _utc(now).astimezone()
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return midnight.astimezone(UTC)
 
 
 def retrievability(state: dict[str, Any] | None, now: datetime, retention: float = DEFAULT_RETENTION) -> float:
@@ -116,8 +157,11 @@ def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_
     now = _utc(now)
     stamp = now.isoformat()
     due_at = store.due_times()
+    held = store.holds(now)
     due, new, rest = [], [], []
     for card in cards:
+        if card.id in held:
+            continue
         when = due_at.get(card.id)
         if when is None:
             new.append(card)
@@ -151,6 +195,27 @@ def plan(cards: Sequence[Card], store: Store, *, now: datetime, limit: int, new_
     next_due = datetime.fromisoformat(min(future)) if future else None
     return Plan(chosen, due=min(n_due, len(chosen)), new=len([c for c in chosen if reasons[c.id] == "new"]),
                 cram=min(n_cram, len(chosen)), next_due=next_due, reasons=reasons)
+
+
+@dataclass
+class Outlook:
+    """What is left after a session: cards due now, and when the next one falls due."""
+
+    due_now: int
+    next_due: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"due_now": self.due_now, "next_due": self.next_due.isoformat() if self.next_due else None}
+
+
+def outlook(cards: Sequence[Card], store: Store, now: datetime) -> Outlook:
+    """Count the cards among `cards` due at `now` (held ones aside) and find the next due time."""
+    stamp = _utc(now).isoformat()
+    due_at = store.due_times()
+    held = store.holds(now)
+    times = [due_at[c.id] for c in cards if c.id in due_at and c.id not in held]
+    future = [t for t in times if t > stamp]
+    return Outlook(len(times) - len(future), datetime.fromisoformat(min(future)) if future else None)
 
 
 def humanize_delta(delta: timedelta) -> str:

@@ -1,20 +1,22 @@
-"""The learner's own deck folder: where overrides of shipped cards are written on request, and
-imported cards go (`importing.py` decides what; this module reads and writes the files)."""
+"""The learner's own deck folder: where overrides of shipped cards are written on request (an accepted
+answer, an edited card), and imported cards go (`importing.py` decides what; this module reads and
+writes the files). Files are read with a deck's limits (`deck_yaml`) and written through `outfile`."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths
+from llmquiz import outfile, paths
 from llmquiz.card import Card, Deck
 from llmquiz.errors import SourceError
 
 
-def _card_yaml(card: Card) -> dict[str, Any]:
+def card_yaml(card: Card) -> dict[str, Any]:
+    """The card as the mapping a deck file holds under `cards:` (optional fields left out when empty)."""
     d = card.to_dict()
     for key in ("topic", "source"):
         d.pop(key)
@@ -29,33 +31,110 @@ def _card_yaml(card: Card) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, [], "")}
 
 
+def deck_path(deck: Deck) -> Path:
+    """The learner's deck file for the topic of `deck` (it may not exist yet)."""
+    return paths.user_decks_dir() / f"{deck.topic}.yaml"
+
+
+def _read(deck: Deck) -> dict[str, Any]:
+    from llmquiz import deck_yaml
+
+    path = deck_path(deck)
+    if not path.exists():
+        return {"topic": deck.topic, "title": deck.title, "description": deck.description, "cards": []}
+    try:
+        doc = deck_yaml.read(path.read_bytes())
+    except (OSError, deck_yaml.YamlProblem):
+        raise SourceError(f"your deck file {path} cannot be read; fix it (`llmquiz decks validate {path}`) "
+                          "or move it away.") from None
+    data = doc.data if doc else {}
+    if not isinstance(data, dict) or not isinstance(data.get("cards", []), list):
+        raise SourceError(f"your deck file {path} is not a deck; fix it or move it away.")
+    return data
+
+
+def _write(deck: Deck, data: dict[str, Any]) -> str:
+    path = deck_path(deck)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, dump(data))
+    return str(path)
+
+
 def add_accepted(deck: Deck, card: Card, answer: str) -> str:
     """Copy `card` into the learner's deck for its topic with `answer` added to `accept`.
 
     The copy overrides the shipped card by id from then on. Returns the file written.
     """
-    import yaml
-
-    folder = paths.user_decks_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{deck.topic}.yaml"
-    data: dict[str, Any]
-    if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    else:
-        data = {"topic": deck.topic, "title": deck.title, "description": deck.description, "cards": []}
+    data = _read(deck)
     cards = data.setdefault("cards", [])
-    mine = next((c for c in cards if c.get("id") == card.id), None)
+    mine = next((c for c in cards if isinstance(c, dict) and c.get("id") == card.id), None)
     if mine is None:
-        mine = _card_yaml(card)
+        mine = card_yaml(card)
         cards.append(mine)
     accepted = mine.setdefault("accept", [])
     if answer not in accepted:
         accepted.append(answer)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
-    os.replace(tmp, path)
-    return str(path)
+    return _write(deck, data)
+
+
+def save_card(deck: Deck, card: dict[str, Any]) -> str:
+    """Put `card` (a deck mapping) into the learner's deck, replacing their copy with the same id.
+
+    Progress is kept by card id, so an edited card keeps its schedule and history. Returns the file.
+    """
+    data = _read(deck)
+    cards = data.setdefault("cards", [])
+    for i, mine in enumerate(cards):
+        if isinstance(mine, dict) and mine.get("id") == card["id"]:
+            cards[i] = card
+            break
+    else:
+        cards.append(card)
+    return _write(deck, data)
+
+
+def edit_template(deck: Deck, card: Card) -> str:
+    """The text the learner edits: a comment on what happens, then the card as YAML."""
+    head = (f"# Card '{card.id}' of topic '{deck.topic}'. Save and close the editor to keep your version in\n"
+            f"#   {deck_path(deck)}\n"
+            "# where it replaces the card with this id. Keep the id: your progress stays with it.\n"
+            "# The format is in docs/decks.md; close without saving to leave the card as it is.\n")
+    return head + dump(card_yaml(card))
+
+
+def edit_card(deck: Deck, card: Card, known: Iterable[str], again: Callable[[list[str]], bool]) -> Card | None:
+    """Open `card` in the learner's editor and save the result into their deck, under the same id.
+
+    A version with problems is shown to `again` (the problems as `file:line:col: message`), which says
+    whether to reopen the editor. Returns the new card, or None when nothing was saved.
+    """
+    import tempfile
+    from dataclasses import replace
+
+    from llmquiz import decks, editor
+
+    template = edit_template(deck, card)
+    fd, name = tempfile.mkstemp(prefix=f"llmquiz-{card.id}-", suffix=".yaml")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(template)
+        while True:
+            editor.edit_file(path)
+            if path.read_text(encoding="utf-8", errors="replace") == template:
+                return None
+            new, data, problems = decks.parse_card(path, deck.topic, known)
+            lines = [str(p) for p in decks.sorted_problems(problems)]
+            if new is not None and data is not None and new.id != card.id:
+                lines = [f"{path}: the id must stay '{card.id}' (your progress is kept under it); "
+                         "a new card belongs in a deck file of its own"]
+            if not lines and new is not None and data is not None:
+                saved = save_card(deck, data)
+                return replace(new, source=saved)
+            if not again(lines):
+                return None
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -71,15 +150,16 @@ class DeckFile:
 
 def read_files(folder: Path) -> list[DeckFile]:
     """Every deck file in `folder`, or a SourceError naming the one that cannot be read."""
-    import yaml
+    from llmquiz import deck_yaml
 
     files = []
     if folder.is_dir():
         for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()):
             try:
-                text = path.read_text(encoding="utf-8")
-                data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                raw = path.read_bytes()
+                doc = deck_yaml.read(raw)  # bounded like any deck: no aliases, a size limit
+                text, data = raw.decode("utf-8"), doc.data if doc else None
+            except (OSError, deck_yaml.YamlProblem):
                 raise SourceError(f"your deck file {path} cannot be read; fix it (`llmquiz decks validate {path}`) "
                                   "or move it away, then import again.") from None
             if not isinstance(data, dict) or not isinstance(data.get("cards", []), list):
@@ -113,19 +193,6 @@ def dump(data: dict[str, Any]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a deck file is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    """Write `text` to a temporary file beside `path`, then move it into place (`outfile`)."""
+    with outfile.open_out(path) as f:
+        f.write(text)

@@ -79,7 +79,7 @@ def test_unknown_topic_suggests_the_closest(mini_decks: Path) -> None:
 def test_study_grades_rates_saves_and_sums_up(mini_decks: Path) -> None:
     # Card 1: a correct answer, Enter accepts the suggested rating. Card 2: quit at the prompt.
     result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
-                 input="Paris, and the Seine runs through it\n\n/q\n")
+                 input="Paris, and the Seine runs through it\n\n\n/q\n")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Card 1/2" in out and "What is the capital of France" in out
@@ -96,7 +96,7 @@ def test_study_grades_rates_saves_and_sums_up(mini_decks: Path) -> None:
 
 def test_study_partial_answer_shows_what_was_missed(mini_decks: Path) -> None:
     result = run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-                 input="It is Paris\n2\n")
+                 input="It is Paris\n\n2\n")
     assert result.exit_code == 0, result.output
     assert "✗ The river is the Seine" in result.output
     assert "Missed most:" in result.output and "1× The river is the Seine" in result.output
@@ -106,7 +106,7 @@ def test_study_partial_answer_shows_what_was_missed(mini_decks: Path) -> None:
 
 def test_study_hint_skip_and_override(mini_decks: Path) -> None:
     result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
-                 input="/h\n/s\nno idea\nx\neasy\n")
+                 input="/h\n/s\nno idea\n\nx\neasy\n")
     assert result.exit_code == 0, result.output
     assert "Hint: A complete answer makes 2 points." in result.output
     assert "Skipped." in result.output
@@ -128,8 +128,9 @@ def test_flash_mode_reveals_and_asks_for_a_self_rating(mini_decks: Path) -> None
 
 @pytest.mark.parametrize("answer", ["", "x" * 100_000, "naïve 答え \u200b émoji 🤖"])
 def test_odd_answers_never_crash(mini_decks: Path, answer: str) -> None:
-    result = run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-                 input=f"{answer}\n1\n")
+    # An empty answer asks whether to reveal the model answer; "y" does, then the learner rates.
+    typed = f"{answer}\n\n1\n" if answer else "\ny\n1\n"
+    result = run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks), input=typed)
     assert result.exit_code == 0, result.output
     assert "Cards done: 1" in result.output
 
@@ -203,11 +204,11 @@ def test_unknown_encoder_is_one_clear_error(mini_decks: Path) -> None:
 
 def test_the_cards_demo_runs_on_one_key_during_study(mini_decks: Path) -> None:
     result = run("study", "--topic", "zz-testing", "--decks", str(mini_decks),
-                 input="/s\n/d\n100 degrees, lower at altitude because the pressure is lower\n\n")
+                 input="/s\n/d\n100 degrees, lower at altitude because the pressure is lower\n\n\n")
     assert result.exit_code == 0, result.output
     assert "/d demo" in result.output
     assert "KV cache = 2 × 2 × 8 × 128" in result.output
-    assert "Cards done: 1 (skipped 1)" in result.output
+    assert "Cards done: 1; 1 skipped" in result.output
 
 
 def test_help_imports_nothing_heavy(llmquiz_home: Path) -> None:

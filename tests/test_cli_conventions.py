@@ -54,7 +54,7 @@ def test_cards_table_and_its_count() -> None:
 
 def test_cards_shows_a_studied_card_as_due_later(mini_decks: Path) -> None:
     run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-        input="Paris, and the Seine runs through it\n\n")
+        input="Paris, and the Seine runs through it\n\n\n")
     rows = {r["id"]: r for r in json.loads(run("cards", "--topic", "zz", "--json", "--decks", str(mini_decks)).stdout)}
     assert rows["zz-capital"]["status"] == "later" and rows["zz-capital"]["due"]
     assert rows["zz-boiling"]["status"] == "new"
@@ -73,7 +73,7 @@ def test_show_prints_the_whole_card_and_its_json() -> None:
 
 def test_show_after_a_review_says_when_and_how(mini_decks: Path) -> None:
     run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-        input="Paris, and the Seine runs through it\n\n")
+        input="Paris, and the Seine runs through it\n\n\n")
     out = run("show", "zz-capital", "--decks", str(mini_decks)).stdout
     assert "Reviewed 1 time; last" in out and "(good, correct)" in out and "next due" in out
 
@@ -137,6 +137,23 @@ def test_status_lines_go_to_stderr_and_data_to_stdout(tmp_path: Path, mini_decks
     setting = run("config", "set", "new_per_day", "5")
     assert setting.stdout == "" and "new_per_day = 5" in setting.stderr
     assert json.loads(run("undo", "--json").stdout) == {"undone": None}
+
+
+def test_unsuspend_and_flags_keep_data_on_stdout_and_status_on_stderr() -> None:
+    # The study branch's commands follow the same rule: --json data on stdout, what was done on stderr.
+    from datetime import UTC, datetime
+
+    with Store.open() as store:
+        store.hold("zz-capital", "suspended", now=datetime.now(UTC))
+    assert json.loads(run("unsuspend", "--json").stdout) == [{"card": "zz-capital", "kind": "suspended",
+                                                              "until": None}]
+    back = run("unsuspend", "zz-capital", "zz-boiling")
+    assert back.exit_code == 0 and back.stdout == ""
+    assert "Back in your sessions: zz-capital." in back.stderr
+    assert "Not suspended or buried: zz-boiling" in " ".join(back.stderr.split())
+    assert json.loads(run("unsuspend", "--json").stdout) == []
+    flags = run("flags", "--json")
+    assert flags.exit_code == 0 and json.loads(flags.stdout)["flags"] == []
 
 
 # -- stats --days ------------------------------------------------------------------------------------
@@ -227,7 +244,7 @@ def test_color_false_turns_colour_off_everywhere(mini_decks: Path) -> None:
 # -- did-you-mean on --topic everywhere ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["study"], ["stats"], ["cards"], ["reset", "--yes"],
+@pytest.mark.parametrize("command", [["study"], ["stats"], ["cards"], ["flags"], ["reset", "--yes"],
                                      ["export", "--format", "csv", "-o", "x.csv"]])
 def test_every_topic_option_suggests_the_closest_topic(command: list[str]) -> None:
     result = run(*command, "--topic", "atention")
@@ -237,7 +254,7 @@ def test_every_topic_option_suggests_the_closest_topic(command: list[str]) -> No
 
 def test_reset_with_a_mistyped_topic_forgets_nothing(mini_decks: Path) -> None:
     run("study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks),
-        input="Paris, and the Seine runs through it\n\n")
+        input="Paris, and the Seine runs through it\n\n\n")
     run("reset", "--topic", "zz-testng", "--yes", "--decks", str(mini_decks))
     with Store.open() as store:
         assert store.count() == 1

@@ -70,7 +70,7 @@ def test_stats_match_the_hand_built_log(log: list, mini_decks: Path) -> None:
 
 def test_undo_through_the_cli_restores_the_schedule(mini_decks: Path) -> None:
     runner.invoke(app, ["study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks)],
-                  input="Paris on the Seine\n\n")
+                  input="Paris on the Seine\n\n\n")
     with Store.open() as store:
         assert store.count() == 1
     result = runner.invoke(app, ["undo"])
@@ -170,8 +170,25 @@ def test_a_broken_config_file_is_one_clear_error() -> None:
 
 def test_overruling_the_grader_can_save_the_answer_to_the_users_deck(mini_decks: Path) -> None:
     result = runner.invoke(app, ["study", "--topic", "zz-testing", "--limit", "1", "--decks", str(mini_decks)],
-                           input="the city of light beside its famous river\n3\ny\n")
+                           input="the city of light beside its famous river\n\n3\ny\n")
     assert result.exit_code == 0, result.output
     assert "Saved to" in result.output
     lib = decks.load_valid(extra=[mini_decks])
     assert "the city of light beside its famous river" in lib.card("zz-capital").accept
+
+
+@pytest.mark.parametrize("topic", ["", "   "])
+def test_reset_with_an_empty_topic_wipes_nothing(log: list, mini_decks: Path, topic: str) -> None:
+    # Regression: `reset --topic "" --yes` used to read as "no topic" and removed every review.
+    result = runner.invoke(app, ["reset", "--topic", topic, "--yes", "--decks", str(mini_decks)])
+    assert result.exit_code == 2 and "--topic needs a topic name" in result.output
+    assert "nothing was reset" in " ".join(result.output.split())
+    with Store.open() as store:
+        assert store.count() == 6
+
+
+def test_reset_of_an_unknown_topic_wipes_nothing(log: list, mini_decks: Path) -> None:
+    result = runner.invoke(app, ["reset", "--topic", "no-such-topic", "--yes", "--decks", str(mini_decks)])
+    assert result.exit_code == 1 and "no topic 'no-such-topic'" in result.output
+    with Store.open() as store:
+        assert store.count() == 6

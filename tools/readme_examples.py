@@ -34,7 +34,8 @@ def examples(text: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
 
 
 def run(command: str) -> str:
-    """What `command` (a `$ llmquiz ...` line) prints at 80 columns without colour, in a fresh home."""
+    """What `command` (a `$ llmquiz ...` line) prints at 80 columns without colour, in a fresh home
+    that is also the working folder, so the files an example writes go away with it."""
     from typer.testing import CliRunner
 
     from llmquiz.cli import app
@@ -43,7 +44,13 @@ def run(command: str) -> str:
     with tempfile.TemporaryDirectory() as home:
         env = {"LLMQUIZ_HOME": home, "COLUMNS": str(WIDTH), "NO_COLOR": "1", "LLMQUIZ_DECKS": None,
                "LLMQUIZ_ENCODER": None}
-        result = CliRunner().invoke(app, args, env=env)
+        # A file the example writes (`-o rag.apkg`) lands in the temporary folder, not where this runs.
+        here = os.getcwd()
+        os.chdir(home)
+        try:
+            result = CliRunner().invoke(app, args, env=env)
+        finally:
+            os.chdir(here)
     if result.exit_code != 0:
         raise RuntimeError(f"README example `{command}` failed ({result.exit_code}): {result.output}")
     # Trailing spaces are Rich's padding, invisible in the README.

@@ -68,6 +68,7 @@ def open_store() -> Any:
     store = Store.open()
     if store.notice:
         render.notice(store.notice)
+        store.notice = None
     return store
 
 
@@ -108,7 +109,15 @@ class ErrorGroup(TyperGroup):
         # Before the arguments are parsed: `--help` renders during parsing and must honour the setting too.
         if parent is None:
             apply_color_setting()
-        return super().make_context(info_name, args, parent=parent, **extra)
+        # Parsing the options can import a good deal (Typer loads its validators on first use): a
+        # Ctrl-C there would otherwise end the program without a word.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            from llmquiz import render
+
+            render.error("Interrupted.")
+            raise typer.Exit(130) from None
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:

@@ -93,9 +93,12 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     from llmquiz import render
     from llmquiz.errors import UsageError
 
-    library = load_library(decks) if topic else None
-    ids = [c.id for c in library.topic(topic).cards] if library and topic else None
-    what = f"progress on topic '{library.topic(topic).topic}'" if library and topic else "ALL your progress"
+    if topic is not None and not topic.strip():
+        raise UsageError("--topic needs a topic name (`llmquiz topics` lists them); nothing was reset. "
+                         "To forget all your progress, leave --topic out.")
+    deck = load_library(decks).topic(topic) if topic is not None else None  # an unknown topic is an error
+    ids = [c.id for c in deck.cards] if deck else None
+    what = f"progress on topic '{deck.topic}'" if deck else "ALL your progress"
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(f"refusing to reset {what} without confirmation; add --yes.")
@@ -107,8 +110,50 @@ def reset(topic: TopicOpt = None, yes: Annotated[bool, typer.Option("--yes", "-y
     render.status(f"Reset {what}: {n} review{'s' * (n != 1)} removed.")
 
 
+def unsuspend(card_ids: Annotated[list[str] | None, typer.Argument(help="Card ids to bring back (none: list "
+                                                                      "the held cards).", show_default=False,
+                                                                 autocompletion=complete_card)] = None,
+              every: Annotated[bool, typer.Option("--all", help="Bring back every suspended or buried card.")] = False,
+              as_json: JsonOpt = False) -> None:
+    """Bring back cards you suspended (/x) or buried (/b) during study; with no card, list them.
+
+    Example: llmquiz unsuspend attn-scaling
+    """
+    from llmquiz import render
+    from llmquiz.errors import UsageError
+
+    with open_store() as store:
+        if not card_ids and not every:
+            rows = [{"card": cid, "kind": kind, "until": _local(until)}
+                    for cid, (kind, until) in store.holds(datetime.now(UTC)).items()]
+            if as_json:
+                print_json(rows)
+            else:
+                render.holds(render.console(), rows)
+            return
+        if card_ids and every:
+            raise UsageError("give card ids or --all, not both.")
+        released = store.release(None if every else card_ids)
+    missing = sorted(set(card_ids or ()) - set(released))
+    if as_json:
+        print_json({"released": released, "not_held": missing})
+        return
+    # What was done goes to stderr, like every status line; the listing above is the data.
+    if released:
+        render.status(f"Back in your sessions: {', '.join(released)}.")
+    if missing:
+        render.notice(f"Not suspended or buried: {', '.join(missing)} (`llmquiz unsuspend` lists those that are).")
+    if not released and not missing:
+        render.status("No card was suspended or buried.")
+
+
+def _local(until: str | None) -> str | None:
+    return datetime.fromisoformat(until).astimezone().strftime("%Y-%m-%d %H:%M") if until else None
+
+
 def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg), csv or markdown.")],
-           output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+           output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for standard "
+                                                                        "output).")],
            topic: TopicOpt = None,
            with_progress: Annotated[bool, typer.Option("--with-progress", help="Anki only: carry each card's "
                                                        "due date, FSRS memory state and reviews.")] = False,
@@ -135,10 +180,11 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="anki (.apkg)
     n = exporter.export(cards, fmt.lower(), output, deck.title if deck else "LLM interview", progress=progress,
                         retention=config.load().desired_retention)
     carried = f" ({len(progress)} with their schedule)" if progress is not None else ""
-    render.status(f"Wrote {n} cards to {output}{carried}.")
+    render.status(f"Wrote {n} cards to {_where(output)}{carried}.")
 
 
-def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")]) -> None:
+def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write ('-' for "
+                                                                       "standard output).")]) -> None:
     """Save all your progress (reviews and schedules) to a JSON file.
 
     Example: llmquiz backup -o llmquiz-progress.json
@@ -148,7 +194,13 @@ def backup(output: Annotated[Path, typer.Option("--output", "-o", help="JSON fil
 
     with open_store() as store:
         counts = backups.backup(store, output)
-    render.status(f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {output}.")
+    render.status(f"Saved {counts['reviews']} reviews of {counts['cards']} cards to {_where(output)}.")
+
+
+def _where(output: Path) -> str:
+    from llmquiz import outfile
+
+    return "standard output" if outfile.is_stdout(output) else str(output)
 
 
 def restore(source: Annotated[Path, typer.Argument(help="A file written by `llmquiz backup`.")]) -> None:

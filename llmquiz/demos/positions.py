@@ -23,10 +23,19 @@ def frequencies(d_model: int, base: float) -> np.ndarray:
     return base ** (-np.arange(0, d_model, 2) / d_model)
 
 
-def sinusoidal(positions: int, d_model: int, base: float = 10000.0) -> np.ndarray:
-    """The (positions × d_model) sinusoidal encoding matrix of "Attention Is All You Need"."""
-    angles = np.arange(positions)[:, None] * frequencies(d_model, base)[None, :]
-    pe = np.empty((positions, d_model))
+def sinusoidal(positions: int | np.ndarray, d_model: int, base: float = 10000.0) -> np.ndarray:
+    """The sinusoidal encodings of "Attention Is All You Need": one row per position.
+
+    `positions` is a count (rows for 0 … positions-1) or the positions themselves, so a far position
+    costs one row, not a table up to it.
+
+    Example:
+        >>> bool(np.allclose(sinusoidal(np.array([7]), 8), sinusoidal(8, 8)[7]))
+        True
+    """
+    pos = np.arange(positions) if np.isscalar(positions) else np.asarray(positions)
+    angles = pos[:, None] * frequencies(d_model, base)[None, :]
+    pe = np.empty((len(pos), d_model))
     pe[:, 0::2], pe[:, 1::2] = np.sin(angles), np.cos(angles)
     return pe
 
@@ -59,8 +68,8 @@ def compute(name: str, args: dict[str, Any], rng: np.random.Generator) -> DemoRe
     starts = list(range(0, 6 * n_pos, n_pos))[:6]  # key positions spread far apart
     rope_scores = [float(rope(q, n + offset, base) @ rope(k, n, base)) for n in starts]
     # The same check for absolute encodings added to q and k: the score moves with the position.
-    pe_far = sinusoidal(max(starts) + offset + 1, d, base)
-    abs_scores = [float((q + pe_far[n + offset]) @ (k + pe_far[n])) for n in starts]
+    pe_q, pe_k = sinusoidal(np.array(starts) + offset, d, base), sinusoidal(np.array(starts), d, base)
+    abs_scores = [float((q + pe_q[i]) @ (k + pe_k[i])) for i in range(len(starts))]
     rope_change = max(rope_scores) - min(rope_scores)
     abs_change = max(abs_scores) - min(abs_scores)
 

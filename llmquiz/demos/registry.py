@@ -1,12 +1,16 @@
 """The demos llmquiz ships: name, one-line summary, module and parameters. Cheap to import.
 
 Each demo's module (`llmquiz.demos.<module>`) has `compute(args, rng) -> DemoResult`; it is imported
-only when the demo runs.
+only when the demo runs. A demo whose time or memory grows with its inputs has a cost function: seconds
+and bytes for one run, measured on one core (OPENBLAS_NUM_THREADS=1) and rounded up, with the
+parameters that drive them. Demos without one stay small at every value their ranges allow.
 """
 
 from __future__ import annotations
 
-from llmquiz.demos.spec import DemoSpec, Param
+from typing import Any
+
+from llmquiz.demos.spec import Cost, DemoSpec, Param
 
 _PROMPT = "The KV cache stores"  # the tiny model knows the decks' answers, so prompts come from them
 
@@ -19,6 +23,52 @@ _SOURCE = (
           lo=0, min_len=1, max_len=64),
 )
 
+_MODEL_LOAD = 0.4  # seconds to load the tiny model
+_SMALL = 16 * 2**20  # bytes of the small arrays and objects any run makes besides its big ones
+
+
+def _bpe_cost(v: dict[str, Any]) -> Cost:
+    # Each merge rescans every byte of the text in Python; drawing one span per token follows.
+    n = len(v["text"].encode("utf-8"))
+    return Cost(1.2e-6 * n * v["merges"] + 2e-5 * n, 200.0 * n, ("text", "merges"))
+
+
+def _tokens_cost(v: dict[str, Any]) -> Cost:
+    return Cost(0.3 + 1.2e-5 * len(v["text"]), 400.0 * len(v["text"]), ("text",))
+
+
+def _decoding_cost(v: dict[str, Any]) -> Cost:
+    # One forward pass per generated token of every beam, every sample and the greedy run.
+    forwards = v["new_tokens"] * (v["beam"] + v["samples"] + 1)
+    return Cost(_MODEL_LOAD + 3e-3 * forwards, 2e5 * forwards, ("beam", "new_tokens", "samples"))
+
+
+def _loss_cost(v: dict[str, Any]) -> Cost:
+    if v["probs"] is not None:
+        return Cost(0.1, 0.0, ("probs",))
+    # Past the model's context every token is scored by its own window; each token is a table row.
+    return Cost(_MODEL_LOAD + 1.3e-3 * len(v["text"]), 2e4 * len(v["text"]), ("text",))
+
+
+def _attention_cost(v: dict[str, Any]) -> Cost:
+    # The scaling table draws 200 queries over 16 keys of width d_k: two (200, 16, d_k) float arrays.
+    return Cost(_MODEL_LOAD + 2.5e-4 * v["d_k"], _SMALL + 2 * 200 * 16 * 8 * v["d_k"], ("d_k",))
+
+
+def _quantize_cost(v: dict[str, Any]) -> Cost:
+    size = v["rows"] * v["cols"]
+    # About seven float64 copies of the matrix live at once (weights, padded blocks, scaled, rounded, back).
+    return Cost(0.2 + 2.5e-7 * size, _SMALL + 7 * 8 * size, ("rows", "cols"))
+
+
+def _moe_cost(v: dict[str, Any]) -> Cost:
+    tokens, experts, d = v["tokens"], v["experts"], v["d_model"]
+    # x @ W_router, then an argsort of the (tokens, experts) logits; one bar per expert to draw.
+    seconds = 0.3 + 3e-10 * tokens * d * experts + 1.5e-7 * tokens * experts + 1.2e-3 * experts
+    arrays = 8 * (tokens * d + 3 * tokens * experts + d * experts)
+    return Cost(seconds, _SMALL + arrays, ("tokens", "experts", "d_model"))
+
+
 SPECS: tuple[DemoSpec, ...] = (
     DemoSpec("tokens", "Count and colour the tokens of a text with tiktoken (cl100k_base, o200k_base).",
              "tokens", (
@@ -27,11 +77,11 @@ SPECS: tuple[DemoSpec, ...] = (
                  Param("encoding", "choice", "o200k_base", "Encoding to colour and price.",
                        choices=("cl100k_base", "o200k_base")),
                  Param("price", "float", 2.5, "Price in USD per million input tokens.", lo=0),
-             )),
+             ), cost=_tokens_cost),
     DemoSpec("bpe", "Train byte-pair merges on a small text and watch the segmentation shrink.", "bpe", (
         Param("text", "str", "low lower lowest newer newest wider widest", "Training text.", min_len=1),
         Param("merges", "int", 10, "Number of merges to learn.", lo=1, hi=500),
-    )),
+    ), cost=_bpe_cost),
     DemoSpec("temperature", "softmax(logits / T) for several temperatures: probabilities, entropy, samples.",
              "sampling", (
                  *_SOURCE,
@@ -61,7 +111,7 @@ SPECS: tuple[DemoSpec, ...] = (
                  Param("temperature", "float", 1.0, "Temperature for the sampled continuations.", lo=0,
                        hi=100),
                  Param("samples", "int", 3, "Sampled continuations (seeded).", lo=0, hi=10),
-             )),
+             ), cost=_decoding_cost),
     DemoSpec("attention", "Scaled dot-product attention step by step, why divide by √d_k, the causal mask.",
              "attention", (
                  Param("d_k", "int", 8, "Key/query dimension for the worked example and the scaling table.",
@@ -71,7 +121,7 @@ SPECS: tuple[DemoSpec, ...] = (
                        "Prompt for the tiny model's attention map.", min_len=1),
                  Param("layer", "int", -1, "Tiny-model layer to show (-1: the last).", lo=-64),
                  Param("head", "int", 0, "Tiny-model head to show.", lo=0),
-             )),
+             ), cost=_attention_cost),
     DemoSpec("positions", "Sinusoidal position encodings, and RoPE's scores depending only on the offset.",
              "positions", (
                  Param("d_model", "int", 16, "Embedding width (even).", lo=2, hi=8192),
@@ -93,7 +143,7 @@ SPECS: tuple[DemoSpec, ...] = (
                        min_len=2, max_len=64),
                  Param("q_dist", "floats", (0.8, 0.15, 0.05), "Distribution Q for the KL divergence.", lo=0,
                        min_len=2, max_len=64),
-             )),
+             ), cost=_loss_cost),
     DemoSpec("embeddings", "Cosine similarity between sentences with the grader's sentence encoder.",
              "embeddings", (
                  Param("sentences", "strs", (
@@ -133,7 +183,7 @@ SPECS: tuple[DemoSpec, ...] = (
                        hi=2048),
                  Param("params_b", "float", 7.0, "Model size in billions of parameters for the memory table.",
                        lo=0, lo_open=True, hi=100000),
-             )),
+             ), cost=_quantize_cost),
     DemoSpec("moe", "Mixture-of-experts top-k routing: load per expert, total vs active parameters.", "moe", (
         Param("experts", "int", 8, "Experts per MoE layer.", lo=1, hi=1024),
         Param("top_k", "int", 2, "Experts each token is routed to.", lo=1),
@@ -143,7 +193,7 @@ SPECS: tuple[DemoSpec, ...] = (
               "Parameters of one expert summed over layers, in billions (Mixtral 8x7B: ~5.63).", lo=0),
         Param("shared_params_b", "float", 1.63,
               "Parameters every token uses (attention, embeddings), in billions (Mixtral: ~1.63).", lo=0),
-    )),
+    ), cost=_moe_cost),
 )
 
 BY_NAME: dict[str, DemoSpec] = {s.name: s for s in SPECS}

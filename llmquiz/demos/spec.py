@@ -3,12 +3,18 @@
 One table drives three things: the `llmquiz demo NAME --option` flags, the deck validator's check of a
 card's `demo:` / `predict:` arguments, and the coercion of values (CLI strings or YAML scalars) into
 the types a demo's `compute` receives.
+
+Each range alone is not enough: `positions` with its largest width and offset together once took
+16 GB, and a deck can set the arguments that `/d` runs. So a demo whose cost grows with its inputs
+also estimates what one run takes as a whole (`Cost`), and values over `MAX_SECONDS` or `MAX_BYTES`
+are refused with the options to lower, before anything is computed.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +22,10 @@ from llmquiz.errors import UsageError
 
 # Parameter kinds: int, float, str, choice, bool, floats (list of numbers), strs (list of strings).
 KINDS = ("int", "float", "str", "choice", "bool", "floats", "strs")
+# What one demo run may take, estimated from its inputs (on one core of a 2020s laptop).
+MAX_SECONDS = 3.0
+MAX_BYTES = 256 * 2**20
+
 _METAVAR = {"int": "INT", "float": "NUM", "str": "TEXT", "choice": "NAME", "bool": "",
             "floats": "N,N,...", "strs": "A|B|..."}
 
@@ -45,13 +55,23 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What one run of a demo is estimated to take, and the parameters that drive it."""
+
+    seconds: float
+    bytes: float
+    drivers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DemoSpec:
-    """A demo's name, one-line summary, module and parameters."""
+    """A demo's name, one-line summary, module, parameters, and (when inputs drive it) its cost."""
 
     name: str
     summary: str
     module: str
     params: tuple[Param, ...]
+    cost: Callable[[dict[str, Any]], Cost] | None = None
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.name == key), None)
@@ -177,7 +197,39 @@ def resolve(spec: DemoSpec, args: dict[str, Any] | None) -> dict[str, Any]:
             out[p.name] = coerce(p, args[p.name])
         except ValueError as exc:
             raise UsageError(f"{p.flag} {_show(args[p.name])}: {exc}.") from None
+    too_costly = over_budget(spec, out)
+    if too_costly:
+        raise UsageError(f"{too_costly}.")
     return out
+
+
+def over_budget(spec: DemoSpec, values: dict[str, Any], *, flags: bool = True) -> str | None:
+    """Why `values` (every parameter, coerced) cost more than one run may take, or None.
+
+    The parameters to lower are named as options (`--text`), or with `flags=False` as a card's keys.
+
+    Example:
+        >>> from llmquiz.demos.registry import BY_NAME
+        >>> over_budget(BY_NAME["bpe"], {"text": "ab " * 20000, "merges": 500})
+        'These inputs together would take about 37 s (a demo may take 3 s): lower --text or --merges'
+    """
+    if spec.cost is None:
+        return None
+    cost = spec.cost(values)
+    over = []
+    if cost.seconds > MAX_SECONDS:
+        over.append(f"about {cost.seconds:,.0f} s (a demo may take {MAX_SECONDS:g} s)")
+    if cost.bytes > MAX_BYTES:
+        over.append(f"about {_size(cost.bytes)} of memory (a demo may use {_size(MAX_BYTES)})")
+    if not over:
+        return None
+    names = [("--" + name.replace("_", "-")) if flags else name for name in cost.drivers]
+    lower = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"{'These inputs' if flags else 'these arguments'} together would take {' and '.join(over)}: lower {lower}"
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.0f} MiB"
 
 
 def _show(value: Any) -> str:
@@ -211,5 +263,16 @@ def problems(spec: DemoSpec, args: dict[str, Any]) -> list[str]:
         try:
             coerce(p, value)
         except ValueError as exc:
-            out.append(f"argument {key!r} {exc} (got {value!r})")
+            out.append(f"argument {key!r} {exc} (got {_short(value)})")
+    if not out:
+        values = {p.name: list(p.default) if isinstance(p.default, tuple) else p.default for p in spec.params}
+        values.update({str(k): coerce(spec.param(str(k)), v) for k, v in args.items() if v is not None})  # type: ignore[arg-type]
+        too_costly = over_budget(spec, values, flags=False)
+        if too_costly:
+            out.append(too_costly)
     return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
