@@ -333,7 +333,7 @@ def leave_one_topic_out(name: str) -> dict:
     import train_grader as tg
 
     rows = tg.training_rows()
-    corpus = [i for i, r in enumerate(rows) if r["writer"] != "dev"]
+    corpus = [i for i, r in enumerate(rows) if "stated" in r]  # scored corpus answers, not dev or deck samples
     if not corpus:
         return {}
     pred = np.full(len(rows), -1)
@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="rewrite tests/fixtures/grading_known_failures.yaml from the decks and exit")
     args = ap.parse_args(argv)
     os.environ.setdefault("LLMQUIZ_HOME", tempfile.mkdtemp(prefix="llmquiz-bench-"))
-    os.environ["LLMQUIZ_GRADER"] = "rules" if args.write_known_failures else args.grader
+    os.environ["LLMQUIZ_GRADER"] = args.grader
     sys.path.insert(0, str(REPO))
     if args.write_known_failures:
         write_known_failures(REPO / "tests" / "fixtures" / "grading_known_failures.yaml",
