@@ -170,3 +170,20 @@ def test_every_problem_free_hostile_text_still_loads(tmp_path: Path) -> None:
     lib = decks.load([path])
     assert lib.problems == []
     assert lib.card("zz-one").question == "What is a \x1b[2J KV [link=https://evil.example]cache[/link]?"
+
+
+def test_the_deck_text_readers_of_the_hashing_encoder_and_the_tiny_model_refuse_an_alias_bomb(tmp_path: Path) -> None:
+    # They read deck files for their own fits: an alias bomb in LLMQUIZ_DECKS must not expand there either.
+    from llmquiz.errors import DeckError
+    from llmquiz.grading.encoders.hashing import deck_corpus
+    from llmquiz.tinylm.corpus import read_answers
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "bomb.yaml").write_bytes((HOSTILE / "alias_bomb_388.yaml").read_bytes())
+    (folder / "ok.yaml").write_text(CARD, encoding="utf-8")
+    started = time.process_time()
+    assert deck_corpus(sorted(folder.iterdir())) == [deck_corpus([folder / "ok.yaml"])[0]]
+    with pytest.raises(DeckError, match=r"bomb\.yaml:10:10: YAML aliases"):
+        read_answers(folder)
+    assert time.process_time() - started < 1

@@ -323,14 +323,14 @@ def deck_cards(files: Iterable[Path] | None = None) -> Iterator[dict[str, Any]]:
     `files` defaults to `deck_files()`. Files that do not parse are skipped here; `llmquiz decks
     validate` is where their problems are reported.
     """
-    import yaml
+    from llmquiz.deck_yaml import YamlProblem, read
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser is ~10x faster
     for path in deck_files() if files is None else files:
-        try:
-            deck = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:  # the deck loader's bounded reader: a stranger's alias bomb is refused, not expanded
+            parsed = read(path.read_bytes())
+        except (OSError, YamlProblem):
             continue
+        deck = parsed.data if parsed is not None else None
         cards = deck.get("cards") if isinstance(deck, dict) else None
         yield from (card for card in (cards if isinstance(cards, list) else []) if isinstance(card, dict))
 
