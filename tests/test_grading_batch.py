@@ -65,3 +65,20 @@ def test_malformed_fields_are_reported_not_raised(hashing, bad):
     obj = {"question": "q", "reference": REF, "answer": "a", **bad}
     out = list(grade_jsonl([json.dumps(obj)], hashing))
     assert out[0]["line"] == 1 and out[0]["error"]
+
+
+def test_a_long_batch_of_new_questions_holds_a_bounded_number_of_card_profiles(hashing, monkeypatch):
+    # Each new question's profile holds its vectors (0.4 MB with hashing); a batch of thousands of new
+    # questions used to keep 1,024 of them. Memory is bounded by their bytes, the newest kept.
+    from llmquiz.grading import profile
+
+    profile.clear()
+    monkeypatch.setattr(profile, "MEMORY_BYTES", 2 * 2**20)
+    lines = [json.dumps({"question": f"What does cache number {i} store?", "reference": f"It stores item {i}.",
+                         "answer": f"item {i}"}) for i in range(40)]
+    results = list(grade_jsonl(lines, hashing))
+    assert len(results) == 40 and all("error" not in r for r in results)
+    assert 1 <= len(profile._profiles) < 40
+    assert profile._held["bytes"] <= 2 * 2**20
+    assert list(profile._profiles)[-1][1] == from_parts("What does cache number 39 store?", "It stores item 39.").key()
+    profile.clear()

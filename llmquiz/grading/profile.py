@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 MEMORY_PROFILES = 1024
+# Profiles held in memory are bounded by their vectors' bytes too: a hashing-encoder profile holds about
+# 0.4 MB (8,320-dim vectors), so 1,024 of them (a long `grade --batch` of new questions) took 400 MB.
+MEMORY_BYTES = 64 * 2**20
 MAX_REF_CLAUSES = 32
 CACHE_VERSION = "3"
 
@@ -102,6 +105,7 @@ class Profile:
 RECALL_TOPIC_SHARE = 0.3
 
 _profiles: OrderedDict[tuple[str, str], Profile] = OrderedDict()
+_held = {"bytes": 0}  # the vectors' bytes of the profiles in `_profiles`
 _fingerprints: dict[int, tuple[Any, str]] = {}
 _backgrounds: dict[str, Any] = {}
 
@@ -158,9 +162,18 @@ def get(rubric: Rubric, encoder: Encoder, *, disk: bool = True) -> Profile:
         return prof
     prof = _build(rubric, encoder, fp, disk)
     _profiles[key] = prof
-    if len(_profiles) > MEMORY_PROFILES:
-        _profiles.popitem(last=False)
+    _held["bytes"] += _vector_bytes(prof)
+    while len(_profiles) > 1 and (len(_profiles) > MEMORY_PROFILES or _held["bytes"] > MEMORY_BYTES):
+        _, old = _profiles.popitem(last=False)
+        _held["bytes"] -= _vector_bytes(old)
     return prof
+
+
+def _vector_bytes(prof: Profile) -> int:
+    """The bytes of a profile's own vectors (the background vectors are shared, so not counted)."""
+    arrays = (prof.model_vec, prof.sent_vecs, prof.sent_floor, prof.point_vecs, prof.claim_vecs, prof.question_vec,
+              prof.point_floor, prof.sent_topic_floor, prof.point_topic_floor, prof.claim_floor)
+    return sum(int(getattr(a, "nbytes", 0)) for a in arrays)
 
 
 def _texts(rubric: Rubric) -> tuple[list[str], list[int]]:
@@ -284,3 +297,4 @@ def _names(aliases: tuple[str, ...], text: str, reference: str) -> set[str]:
 def clear() -> None:
     """Forget every in-memory profile (tests use this to measure cold starts)."""
     _profiles.clear()
+    _held["bytes"] = 0
