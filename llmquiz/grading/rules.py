@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from llmquiz.grading.evidence import Evidence
 from llmquiz.grading.result import Grade, Verdict
 from llmquiz.grading.rubric import Rubric
-from llmquiz.grading.scorer import _ramp, _short
+from llmquiz.grading.scorer import _ramp, _short, quote
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ def to_grade(rubric: Rubric, ev: Evidence, w: Weights = WEIGHTS) -> Grade:
     verdict = Verdict.from_score(score)
     found = tuple(p.text for p, cr in zip(rubric.points, c.credits, strict=True) if cr >= 0.5)
     missed = tuple(p.text for p, cr in zip(rubric.points, c.credits, strict=True) if cr < 0.5)
+    quotes = tuple(quote(pe, ev) for pe, cr in zip(ev.points, c.credits, strict=True) if cr >= 0.5)
     misconception = rubric.misconceptions[ev.claim] if ev.claim is not None and ev.claim_strength >= 0.6 else None
     unsure = _unsure(ev, c, score)
     details = {
@@ -138,7 +139,7 @@ def to_grade(rubric: Rubric, ev: Evidence, w: Weights = WEIGHTS) -> Grade:
     if ev.truncated:
         details["truncated"] = True
     return Grade(score, verdict, found, missed, feedback(rubric, ev, c, verdict, missed, misconception),
-                 misconception, unsure, details)
+                 misconception, unsure, details, quotes)
 
 
 def _unsure(ev: Evidence, c: Combined, score: int) -> bool:

@@ -119,13 +119,25 @@ def _stated(pe: PointEvidence, credit: float) -> bool:
 def quote(pe: PointEvidence, ev: Evidence, limit: int = 90) -> str:
     """The words of the answer that state a point: the clause holding its phrasing, else the clause
     closest to it in meaning."""
-    text = pe.clause
+    parts = [pe.clause]
     if pe.hit is not None and ev.parsed is not None and pe.hit.sentence < len(ev.parsed.sentences):
         sent = ev.parsed.sentences[pe.hit.sentence]
         cids = sorted({sent.toks[i].clause for i in pe.hit.positions if i < len(sent.toks)})
-        parts = [sent.clauses[c].text for c in cids if c < len(sent.clauses)]
-        text = " … ".join(parts) or sent.text
-    return _short(text.strip(), limit)
+        parts = [sent.clauses[c].text for c in cids if c < len(sent.clauses)] or [sent.text]
+    raw = ev.parsed.text if ev.parsed is not None else ""
+    return _short(" … ".join(as_written(p.strip(), raw) for p in parts), limit)
+
+
+def as_written(piece: str, answer: str) -> str:
+    """The span of `answer` a normalised piece of it came from ("eg" back to "e.g."), matched on its
+    letters and digits; the piece itself when it cannot be found."""
+    if not piece or piece in answer:
+        return piece
+    where = [i for i, ch in enumerate(answer) if ch.isalnum()]
+    flat = "".join(answer[i] for i in where).casefold()
+    key = "".join(ch for ch in piece if ch.isalnum()).casefold()
+    at = flat.find(key) if key and len(flat) == len(where) else -1
+    return answer[where[at]: where[at + len(key) - 1] + 1] if at >= 0 else piece
 
 
 def _reason(ev: Evidence, r: Readings, verdict: Verdict, misconception: bool) -> str:
