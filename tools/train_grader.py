@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import sys
@@ -133,8 +134,20 @@ def _key(row: dict[str, Any], encoder: str, cards: dict[str, Any]) -> str:
     spec = {k: row.get(k) for k in ("view", "question", "reference", "key_points", "misconceptions", "answer")}
     if row["view"] == "card":  # the card's content, so an edited card is read afresh (not where it sits)
         spec["card"] = repr(dataclasses.replace(cards[row["card"]], source=""))
-    blob = json.dumps([FEATURE_VERSION, encoder, spec], sort_keys=True)
+    blob = json.dumps([FEATURE_VERSION, _code_digest(), encoder, spec], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A hash of the grader's code that computes the readings, so a cache written by other code (an older
+    checkout) is never read: the shipped weights once came from such stale readings."""
+    grading = REPO / "llmquiz" / "grading"
+    h = hashlib.sha256()
+    data = [p for p in (grading / "data").glob("*") if p.suffix != ".json"]  # word lists, not the weights
+    for path in sorted([*grading.glob("*.py"), *(grading / "encoders").glob("*.py"), *data]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def extract(rows: list[dict[str, Any]], encoder_name: str, *, quiet: bool = False,
