@@ -95,3 +95,13 @@ def test_a_changed_number_never_keeps_its_tick(encoder: str, request: pytest.Fix
         if point in g.found and card_id not in KNOWN:
             false_ticks.append((card_id, point, answer))
     assert false_ticks == []
+
+
+def test_a_point_that_needs_a_name_keeps_its_tick_beside_an_unrelated_figure(hashing) -> None:
+    from llmquiz.grading import grade_rubric
+    from llmquiz.grading.rubric import from_parts
+
+    rubric = from_parts("Which river runs through Paris?", "The Seine.",
+                        [{"point": "the Seine", "aliases": ["seine"]}])
+    g = grade_rubric(rubric, "the Seine, all 777 km of it", encoder=hashing)
+    assert g.found == ("the Seine",), g.details

@@ -215,7 +215,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
             if any((hit.sentence, t) in bad_clauses for t in texts):
                 pe.contradicted = True
                 pe.lexical = 0.0
-            elif profile.point_exact[k] and stray_numbers(sent.text, known):
+            elif any(has_digit(n) for n in profile.point_exact[k]) and stray_numbers(sent.text, known):
                 # The point's phrasing is there, but next to a figure the card never gives ("from 25
                 # layers up to 80" for 12 to 80): a number changed, so the point is not stated.
                 pe.lexical = 0.0
