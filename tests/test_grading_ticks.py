@@ -11,9 +11,9 @@ import pytest
 
 from llmquiz import decks
 from llmquiz.grading import grade
-from llmquiz.grading.evidence import _FIGURE, numbers_in
 from llmquiz.grading.profile import _numbers
 from llmquiz.grading.rubric import from_card
+from llmquiz.grading.text import _FIGURE, numbers_in
 
 CARDS = sorted((c for c in decks.load_valid().cards.values() if c.predict is None), key=lambda c: c.id)
 

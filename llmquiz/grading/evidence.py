@@ -17,7 +17,7 @@ from llmquiz.grading.neighbours import Neighbour
 from llmquiz.grading.parse import Parsed, parse
 from llmquiz.grading.profile import Encoder, Profile
 from llmquiz.grading.salad import fragment_runs, is_bare, is_salad
-from llmquiz.grading.text import MAX_CHARS, fold, has_digit
+from llmquiz.grading.text import MAX_CHARS, fold, has_digit, stray_numbers
 
 MAX_ENCODED = 24  # answer clauses sent to the encoder
 MAX_CLAUSES = 60  # answer clauses checked for contradictions
@@ -188,8 +188,6 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     ev.density = min(1.0, sum(parsed.sentences[i].content for i in counting) / (DENSITY_SHARE * ref_words))
 
     # Lexical coverage.
-    known = numbers_in(" ".join((rubric.reference, *(p.text for p in rubric.points), *(a for p in rubric.points
-                                                                                      for a in p.aliases))))
     for k, point in enumerate(rubric.points):
         pe = PointEvidence()
         hit = None
@@ -215,7 +213,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
             if any((hit.sentence, t) in bad_clauses for t in texts):
                 pe.contradicted = True
                 pe.lexical = 0.0
-            elif any(has_digit(n) for n in profile.point_exact[k]) and stray_numbers(sent.text, known):
+            elif any(has_digit(n) for n in profile.point_exact[k]) and stray_numbers(sent.text, profile.figures):
                 # The point's phrasing is there, but next to a figure the card never gives ("from 25
                 # layers up to 80" for 12 to 80): a number changed, so the point is not stated.
                 pe.lexical = 0.0
@@ -333,52 +331,6 @@ def _pairs(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int
                                   float(key in contradicting), float(key in bad and key not in contradicting),
                                   float(neg), float(bool(digits) and any(w not in numbers for w in digits))])
     ev.clause_pairs = np.stack([cv, profile.sent_vecs[near]], axis=1)
-
-
-# A figure as written: digits not glued to a word or a figure before them ("GPT-4", "FP16" are names;
-# "3,072" is one number; "384-3,072" and "C/120" hold two), with an optional scale or unit letter after
-# ("16M", "128K", "7B").
-_FIGURE = re.compile(r"(?<![A-Za-z0-9_.,])(?<![A-Za-z]-)(\d+(?:,\d{3})*(?:\.\d+)?)([A-Za-z%]{0,2})(?![A-Za-z0-9])")
-_TIMES = re.compile(r"(\d)\s*[x×]\s*(?=\d)")  # "1024x1024" is two figures
-_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
-
-
-def numbers_in(text: str) -> set[str]:
-    """The figures written in `text`, normalised ("4,096" -> "4096", "16M" -> "16m")."""
-    text = _TIMES.sub(r"\1 x ", text)
-    return {(m.group(1).replace(",", "") + m.group(2)).lower() for m in _FIGURE.finditer(text)}
-
-
-def _values(figure: str) -> list[tuple[float, float]]:
-    """A figure's possible values, its scale letter applied ("4k": 4,000 or 4,096; a unit letter is
-    ignored), each with half a unit of its last written digit at that scale (how far a rounding of it
-    may be off)."""
-    m = re.match(r"(\d+)(?:\.(\d+))?([a-z%]*)$", figure)
-    if not m:
-        return []
-    number = float(f"{m.group(1)}.{m.group(2) or 0}")
-    half = 0.5 * 10.0 ** -len(m.group(2) or "")
-    letter = m.group(3)[:1]
-    # K and M are binary as often as decimal (a "4K" context is 4,096 tokens); B and T never are.
-    scales = (_SCALE[letter], 2.0 ** (10 * " km".index(letter))) if letter in "km" and letter else \
-        (_SCALE.get(letter, 1.0),)
-    return [(number * sc, half * sc) for sc in scales]
-
-
-def stray_numbers(text: str, known: set[str]) -> set[str]:
-    """Figures in `text` that are none of `known`: not the same figure, nor the same number without its
-    unit, nor a rounding of a known value or a known value's rounding within 5% ("4K" or "4.1K" for 4,096,
-    "13B" for 12.9B; not "46.2B" for 46.7B, nor "1.25" for a "1")."""
-    bare = {re.sub(r"[a-z%]+$", "", k) for k in known}
-    values = [vh for k in known for vh in _values(k)]
-    out = set()
-    for n in numbers_in(text):
-        if n in known or re.sub(r"[a-z%]+$", "", n) in bare:
-            continue
-        if any(abs(v - w) <= min(max(half, h) * 1.0001, 0.05 * max(v, w)) for v, half in _values(n) for w, h in values):
-            continue
-        out.add(n)
-    return out
 
 
 def _negated_like(alias_text: str, clause_negations: int) -> bool:

@@ -20,7 +20,7 @@ from llmquiz.grading.match import Alias, compile_alias
 from llmquiz.grading.parse import content_stems, explicit_negation_count
 from llmquiz.grading.rubric import Rubric
 from llmquiz.grading.subjects import Term, terms
-from llmquiz.grading.text import clauses, has_digit, sentences, stem, words, written_numbers
+from llmquiz.grading.text import clauses, has_digit, numbers_in, sentences, stem, words, written_numbers
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,6 +97,7 @@ class Profile:
     terms: dict[str, Term] = field(default_factory=dict)  # things the question asks about, for swaps
     sent_negations: list[int] = field(default_factory=list)  # spelled-out negations in each model-answer clause
     reference_numbers: frozenset[str] = frozenset()  # words with a digit in the model answer and key points
+    figures: frozenset[str] = frozenset()  # figures written in the model answer, key points and aliases
 
 
 # Closeness to the model answer's clauses counts from 30% of the way between the background floor and
@@ -251,6 +252,8 @@ def _build(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Profile:
         sent_negations=[explicit_negation_count(words(t)) for t in _texts(rubric)[0][1:1 + len(sents)]],
         reference_numbers=frozenset(w for t in (rubric.reference, *(p.text for p in rubric.points))
                                     for w in words(t) if has_digit(w)),
+        figures=frozenset(numbers_in(" ".join((rubric.reference, *(p.text for p in rubric.points),
+                                               *(a for p in rubric.points for a in p.aliases))))),
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from llmquiz.grading.evidence import Evidence
 from llmquiz.grading.result import Grade, Verdict
 from llmquiz.grading.rubric import Rubric
-from llmquiz.grading.scorer import _ramp, _short, quote
+from llmquiz.grading.scorer import _ramp, _short, coverage_feedback, quote
 
 
 @dataclass(frozen=True)
@@ -191,13 +191,4 @@ def feedback(rubric: Rubric, ev: Evidence, c: Combined, verdict: Verdict, missed
         if c.capped_by == "contradiction":
             head = "Your answer says the opposite of the model answer"
         return f"{head}{f' ({why})' if why else ''}; check the direction of each claim."
-    n, k = len(rubric.points) - len(missed), len(rubric.points)
-    if verdict is Verdict.CORRECT:
-        return "Correct; all the key points are there." if not missed else \
-            f"Correct; for a complete answer also mention: {_short(missed[0])}."
-    if verdict is Verdict.PARTIAL:
-        return f"Partly right ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
-    if n == 0:
-        key = _short(rubric.points[0].text) if k else "see the model answer"
-        return f"This misses the point; the key idea is: {key}."
-    return f"Not enough yet ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
+    return coverage_feedback(rubric, verdict, missed)

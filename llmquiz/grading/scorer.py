@@ -185,6 +185,11 @@ def feedback(rubric: Rubric, ev: Evidence, reason: str, verdict: Verdict, missed
         return f"{head}{f' ({why})' if why else ''}; check the direction of each claim."
     if reason == "unsupported":
         return f"None of your claims is one the model answer makes; the key idea is: {key}."
+    return coverage_feedback(rubric, verdict, missed)
+
+
+def coverage_feedback(rubric: Rubric, verdict: Verdict, missed: tuple[str, ...]) -> str:
+    """The sentence for an answer judged by how many key points it states (no cap or false claim to name)."""
     n, k = len(rubric.points) - len(missed), len(rubric.points)
     if verdict is Verdict.CORRECT:
         return "Correct; all the key points are there." if not missed else \
@@ -192,6 +197,7 @@ def feedback(rubric: Rubric, ev: Evidence, reason: str, verdict: Verdict, missed
     if verdict is Verdict.PARTIAL:
         return f"Partly right ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
     if n == 0:
+        key = _short(rubric.points[0].text) if rubric.points else "see the model answer"
         return f"This misses the point; the key idea is: {key}."
     return f"Not enough yet ({n} of {k} key points); missing: {_short(missed[0]) if missed else 'detail'}."
 
