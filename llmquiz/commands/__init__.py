@@ -5,7 +5,6 @@ group uses it, so a sub-app behaves the same when run on its own (as in its test
 nested groups re-raise nothing, because the innermost one has already turned the error into an exit.
 """
 
-from __future__ import annotations
 
 import json
 import sys

@@ -3,12 +3,12 @@
 Thin: the options are generated from each demo's parameter table (`llmquiz.demos.registry`), values
 are parsed and checked by the core (`llmquiz.demos.run`), and `llmquiz.demos.render` draws the result.
 Every option is read as text and parsed by the core, so a bad value gets one clear sentence rather
-than a usage box. Nothing heavy (numpy, tiktoken, models) is imported until a demo runs.
+than a usage box. Nothing heavy (numpy, tiktoken, models) is imported until a demo runs, and a demo's
+command is built only when it is named: `llmquiz --help` and `llmquiz study` never pay for the
+fourteen option tables.
 """
 
-from __future__ import annotations
 
-import inspect
 from typing import Annotated, Any
 
 import typer
@@ -35,7 +35,21 @@ EXAMPLES: dict[str, str] = {
 }
 
 
-app = typer.Typer(cls=ErrorGroup, help="Run micro-demos of LLM concepts (`llmquiz demo` lists them).",
+class DemoGroup(ErrorGroup):
+    """The `demo` group: lists every demo by name, builds a demo's command the first time it is asked for."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(demos.demo_names())
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in demos.demo_names():
+            single = typer.Typer(add_completion=False, context_settings={"help_option_names": ["-h", "--help"]})
+            single.command(name=cmd_name)(_command(cmd_name))
+            self.commands[cmd_name] = typer.main.get_command(single)
+        return self.commands.get(cmd_name)
+
+
+app = typer.Typer(cls=DemoGroup, help="Run micro-demos of LLM concepts (`llmquiz demo` lists them).",
                   invoke_without_command=True, add_completion=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -78,6 +92,8 @@ def _run(name: str, options: dict[str, Any], seed: str | None, as_json: bool) ->
 
 def _command(name: str) -> Any:
     """A Typer command for demo `name` whose options are its parameters (all parsed by the core)."""
+    import inspect
+
     from llmquiz.demos.registry import BY_NAME
 
     spec = BY_NAME[name]
@@ -106,7 +122,3 @@ def _command(name: str) -> Any:
     command.__name__ = name.replace("-", "_")
     command.__doc__ = f"{spec.summary}\n\nExample: llmquiz demo {name} {EXAMPLES.get(name, '')}".rstrip()
     return command
-
-
-for _name in demos.demo_names():
-    app.command(name=_name)(_command(_name))

@@ -1,6 +1,5 @@
 """`llmquiz flags`: the grades learners marked as wrong (with /f during study), for fixing the cards."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
