@@ -8,14 +8,13 @@ pasted newline) is refused rather than written.
 from __future__ import annotations
 
 import difflib
-import os
 import tomllib
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from llmquiz import paths
+from llmquiz import outfile, paths
 from llmquiz.errors import ConfigError, LlmquizError
 
 
@@ -185,9 +184,12 @@ def set_value(key: str, value: str) -> Config:
     for k, v in current.items():
         if v != getattr(Config(), k):
             lines.append(f"{k} = {_toml(v)}")
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    try:
+        outfile.replace_file(path, lambda f: f.write(data))
+    except OSError as e:
+        raise ConfigError(f"cannot save the settings to {path} ({e.strerror or e}); nothing was changed. "
+                          "Check that the folder is writable, or set LLMQUIZ_HOME.") from None
     return Config(**current)
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from llmquiz import deck_yaml, paths
+from llmquiz import deck_yaml, outfile, paths
 from llmquiz.card import Card, Deck, DemoRef, KeyPoint, Misconception, Predict
 from llmquiz.errors import DeckError, TopicError
 
@@ -564,12 +564,9 @@ def _cached_parse(path: Path, raw: bytes | None = None) -> _Parsed:
         pass
     parsed = parse_file(path, raw)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
         blob = json.dumps({"path": parsed.path, "deck": parsed.deck,
-                           "problems": [p.__dict__ for p in parsed.problems], "ids": parsed.ids})
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(blob, encoding="utf-8")
-        os.replace(tmp, cache)
+                           "problems": [p.__dict__ for p in parsed.problems], "ids": parsed.ids}).encode("utf-8")
+        outfile.replace_file(cache, lambda f: f.write(blob))
     except (OSError, TypeError, ValueError):
         pass  # a read-only cache, or (a bug) a value JSON cannot hold, only costs speed
     return parsed

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llmquiz import outfile
 from llmquiz.errors import ModelError, UsageError
 from llmquiz.paths import cache_dir
 
@@ -84,10 +85,7 @@ def _ensure_cached(name: str) -> Path:
                 return path
     data = _bundled_ranks(name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        outfile.replace_file(path, lambda f: f.write(data))
     except OSError as exc:
         raise ModelError(f"Cannot write tokenizer data to {path.parent} ({exc.strerror}); "
                          "check that the cache folder is writable or set LLMQUIZ_HOME.") from exc
@@ -167,9 +165,6 @@ def _save_parsed_ranks(name: str, ranks: dict[bytes, int]) -> None:
     import marshal
 
     path = _parsed_path(name)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        tmp.write_bytes(marshal.dumps(ranks))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # only a speed-up: the next run parses the rank file again
+    blob = marshal.dumps(ranks)
+    with contextlib.suppress(OSError):  # only a speed-up: the next run parses the rank file again
+        outfile.replace_file(path, lambda f: f.write(blob))

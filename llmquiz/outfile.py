@@ -88,6 +88,26 @@ def write_through(target: str | Path, produce: Callable[[Path], None], *, privat
         raise
 
 
+def replace_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Replace `path` with what `write` puts in a fresh `mkstemp` file beside it, in one `os.replace`.
+
+    For llmquiz's own files (settings, caches): the same unguessable temporary name as a learner's
+    export, so a file planted in the folder is never followed, and a reader never sees half a file.
+    An OSError reaches the caller (a cache shrugs it off, the settings report it); the temporary file
+    never stays behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def checked_target(target: str | Path) -> Path:
     """The path a write to `target` replaces: a symlink's regular file, or a new file; else OutputError."""
     given = Path(target)

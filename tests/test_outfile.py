@@ -190,3 +190,32 @@ def test_export_to_a_file_through_the_cli_is_neutralised(tmp_path: Path) -> None
     assert runner.invoke(app, ["export", "-f", "markdown", "-o", str(md), "--topic", "zz-evil",
                                "--decks", str(deck)]).exit_code == 0
     assert "<img" not in md.read_text() and "&lt;img src=x onerror=alert(1)&gt;" in md.read_text()
+
+
+def test_settings_are_saved_without_following_a_planted_temporary_file(llmquiz_home: Path) -> None:
+    from llmquiz import config
+
+    path = config.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    victim = llmquiz_home / "victim"
+    victim.write_text("precious")
+    for pid in range(os.getpid() - 5, os.getpid() + 5):  # the names the settings file once used
+        (path.parent / f"config.{pid}.tmp").symlink_to(victim)
+    assert runner.invoke(app, ["config", "set", "new_per_day", "7"]).exit_code == 0
+    assert victim.read_text() == "precious" and config.load().new_per_day == 7
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".config.toml.")]
+
+
+def test_a_failed_write_of_llmquiz_s_own_file_leaves_the_old_one_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "cache.bin"
+    target.write_bytes(b"old")
+
+    def half(f: object) -> None:
+        f.write(b"new, half")  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):
+        outfile.replace_file(target, half)
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["cache.bin"]
+    outfile.replace_file(target, lambda f: f.write(b"new"))
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["cache.bin"]

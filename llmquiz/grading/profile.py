@@ -8,13 +8,14 @@ rubric's content hash, so an edited card or a refitted encoder never reuses stal
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from llmquiz import outfile
 from llmquiz.grading.contradiction import RefClause, contrast_terms, ref_clauses, word_weights
 from llmquiz.grading.match import Alias, compile_alias
 from llmquiz.grading.parse import content_stems, explicit_negation_count
@@ -209,13 +210,8 @@ def _embed(rubric: Rubric, encoder: Encoder, fp: str, disk: bool) -> Any:
             pass
     vecs = _normalise(encoder.encode(texts))
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-            np.save(tmp, vecs)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache only costs speed
+        with contextlib.suppress(OSError):  # a read-only cache only costs speed
+            outfile.replace_file(path, lambda f: np.save(f, vecs))
     return vecs
 
 

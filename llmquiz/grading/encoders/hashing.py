@@ -15,6 +15,7 @@ a hash of the corpus and the settings; refitting on the shipped decks takes well
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -27,6 +28,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmquiz import outfile
 from llmquiz.grading.encoders.blas import one_blas_thread
 
 if TYPE_CHECKING:
@@ -274,14 +276,9 @@ def _save(path: Path, enc: HashingEncoder) -> None:
 
     # Best effort: a read-only cache dir only costs a refit next time. Written under a temporary
     # name and renamed, so a concurrent reader never sees half a file.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            np.savez(f, idf=enc.idf, components=enc.components, n_docs=np.int64(enc.n_docs))
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        outfile.replace_file(path, lambda f: np.savez(f, idf=enc.idf, components=enc.components,
+                                                      n_docs=np.int64(enc.n_docs)))
 
 
 # -- the default corpus: the decks' own text --------------------------------------------------------
