@@ -77,3 +77,24 @@ def test_the_check_tells_other_digits_from_other_weights() -> None:
     assert tg._leaves(shipped, other_data)[0] == ["rows: 10 shipped, 11 in the fresh fit"]
     other_shape = {"models": {"minilm": {"coef": [0.5], "cuts": [1.0, 2.0]}}, "rows": 10}
     assert tg._leaves(shipped, other_shape)[0] == ["models.minilm.coef: 2 values shipped, 1 in the fresh fit"]
+
+
+def test_the_check_passes_other_last_digits_and_fails_other_behaviour() -> None:
+    import numpy as np
+
+    tg = _train_grader()
+    shipped = json.loads((DATA / "scorer.json").read_text(encoding="utf-8"))
+    model = shipped["models"]["minilm"]
+    rng = np.random.default_rng(0)
+    x = np.asarray(model["mean"]) + rng.normal(size=(500, len(model["mean"]))) * np.asarray(model["scale"])
+    lo = np.array([{0: 0, 1: 0, 2: 2, 3: 2, 4: 4, 5: 4}[int(s)] for s in tg.predict(model, x)])
+    inputs = {"minilm": (x, [], lo)}
+
+    def fresh(change: Any) -> dict[str, Any]:
+        m = json.loads(json.dumps(model))
+        m["coef"] = [change(c) for c in m["coef"]]
+        return {"models": {"minilm": m}}
+
+    assert tg.behaviour(shipped, fresh(lambda c: c + 1e-6), inputs, "scorer") == []
+    problems = tg.behaviour(shipped, fresh(lambda c: -c), inputs, "scorer")
+    assert len(problems) == 1 and "behaves differently" in problems[0]

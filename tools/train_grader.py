@@ -47,7 +47,8 @@ FEATURE_VERSION = "1"
 ENCODERS = ("minilm", "hashing")
 SEED = 20261207
 STEPS = 3000
-L2 = 1e-4
+LR = 0.005  # Adam's first step size, decayed to 0 along a cosine over STEPS
+L2 = 3e-3
 HIDDEN = 8  # hidden units in the latent grade; 0 is the plain ordinal model
 JUDGE_L2 = 30.0  # the judges' penalty (inputs standardised; hundreds of pair features)
 JUDGE_FOLDS = 5
@@ -341,11 +342,15 @@ def sample_weights(rows: list[dict[str, Any]]) -> Any:
     return w * len(rows) / w.sum()
 
 
-def fit(x: Any, y: Any, w: Any, *, hidden: int = HIDDEN, steps: int = STEPS, l2: float = L2,
+def fit(x: Any, y: Any, w: Any, *, hidden: int = HIDDEN, steps: int = STEPS, l2: float = L2, lr: float = LR,
         seed: int = SEED) -> dict[str, Any]:
     """Fit the cumulative-logit model by full-batch Adam; returns the weights as `ScoreModel.to_dict`.
 
-    `y` is each row's score, or a pair of arrays (lo, hi): the interval of scores each row allows."""
+    `y` is each row's score, or a pair of arrays (lo, hi): the interval of scores each row allows.
+    The step size decays to 0 along a cosine, so the fit settles in a minimum instead of circling it: with
+    a constant 0.05 and L2 1e-4, inputs changed by 1e-6 moved 5-18% of the shown scores; with these
+    settings 0-4%, and grouped 5-fold cross-validation on the training rows agrees with the labels at
+    least as often (verdicts 72.9% against 71.9%, MiniLM)."""
     import numpy as np
 
     from llmquiz.grading.features import NAMES
@@ -365,14 +370,15 @@ def fit(x: Any, y: Any, w: Any, *, hidden: int = HIDDEN, steps: int = STEPS, l2:
         params["ho"] = np.zeros(hidden)
     m = {k: np.zeros_like(v) for k, v in params.items()}
     v2 = {k: np.zeros_like(v) for k, v in params.items()}
-    lr, b1, b2 = 0.05, 0.9, 0.999
+    b1, b2 = 0.9, 0.999
     for t in range(1, steps + 1):
+        step = 0.5 * lr * (1 + np.cos(np.pi * (t - 1) / steps))
         grads = _grads(params, z, (lo, hi), w, l2)
         for k in params:
             m[k] = b1 * m[k] + (1 - b1) * grads[k]
             v2[k] = b2 * v2[k] + (1 - b2) * grads[k] ** 2
             mh, vh = m[k] / (1 - b1 ** t), v2[k] / (1 - b2 ** t)
-            params[k] = params[k] - lr * mh / (np.sqrt(vh) + 1e-8)
+            params[k] = params[k] - step * mh / (np.sqrt(vh) + 1e-8)
     cuts = _cuts(params)
     r6 = lambda a: [round(float(v), 6) for v in np.ravel(a)]  # noqa: E731
     return {"names": list(NAMES), "mean": r6(mean), "scale": r6(scale), "coef": r6(params["coef"]),
@@ -483,11 +489,11 @@ def build(quiet: bool = False, inputs: dict[str, Any] | None = None) -> tuple[di
     for name in ENCODERS:
         judges_[name], scorers[name], x, recs = fit_encoder(rows, name, quiet=quiet)
         if inputs is not None:
-            inputs[name] = (x, recs)
+            inputs[name] = (x, recs, bounds(rows)[0])
     about = {"about": "Fitted by tools/train_grader.py; see bench/data/README.md for the data.",
              "data_sha256": digest.hexdigest(), "rows": len(rows),
              "writers": dict(sorted(Counter(r["writer"] for r in rows).items())), "seed": SEED}
-    return ({**about, "steps": STEPS, "l2": L2, "hidden": HIDDEN, "models": scorers},
+    return ({**about, "steps": STEPS, "lr": LR, "schedule": "cosine", "l2": L2, "hidden": HIDDEN, "models": scorers},
             {**about, "l2": JUDGE_L2, "folds": JUDGE_FOLDS, "models": judges_})
 
 
@@ -498,9 +504,15 @@ def dumps(obj: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- --check
 
 # A refit on another machine runs the same arithmetic through other BLAS kernels, so its last digits can
-# differ; what must not differ is what the weights do. Tolerances for the comparison of behaviour:
-AGREE = 0.995  # share of training rows whose shown score is the same under both sets of weights
-EXPECTED_DIFF = 0.05  # largest mean |difference| of the expected score
+# differ. The judges' fit is convex: their probabilities agree to 1e-6. The scorer's hidden layer is not:
+# the last digits can decide which of two equally good minima the fit settles in. Measured by refitting
+# with the inputs changed by 1e-6 or 1e-5 (13 refits MiniLM, 7 hashing): 95.4-100% of the training rows
+# keep their shown score, the expected score moves 0-0.06 on average, and the share of verdicts as
+# labelled moves 0.24 points at most. Data, code settings and shapes are compared exactly (above);
+# behaviour within bounds a little wider than the worst measured:
+AGREE = 0.92  # share of training rows whose shown score is the same under both sets of weights
+EXPECTED_DIFF = 0.08  # largest mean |difference| of the expected score
+LABEL_DIFF = 0.01  # largest difference in the share of labelled rows whose verdict both fits get right
 PROB_DIFF = 0.01  # largest mean |difference| of a judge's probability
 
 
@@ -538,18 +550,23 @@ def behaviour(shipped: dict[str, Any], fresh: dict[str, Any], inputs: dict[str, 
     from llmquiz.grading.fitted import ScoreModel
 
     problems = []
-    for name, (x, recs) in inputs.items():
+    for name, (x, recs, lo) in inputs.items():
         if kind == "scorer":
             a = ScoreModel.from_dict(shipped["models"][name]).probs(x)
             b = ScoreModel.from_dict(fresh["models"][name]).probs(x)
-            agree = float(np.mean(predict(shipped["models"][name], x) == predict(fresh["models"][name], x)))
+            shown_a, shown_b = predict(shipped["models"][name], x), predict(fresh["models"][name], x)
+            agree = float(np.mean(shown_a == shown_b))
             ks = np.arange(a.shape[1])
             gap = float(np.mean(np.abs(a @ ks - b @ ks)))
+            # A label interval never spans two verdicts, so its low end gives the verdict.
+            right_a, right_b = (float(np.mean(verdict(s_) == verdict(lo))) for s_ in (shown_a, shown_b))
             print(f"  {name} scorer: shown score the same on {agree:.2%} of {len(x)} rows, "
-                  f"mean |expected score difference| {gap:.4f}")
-            if agree < AGREE or gap > EXPECTED_DIFF:
+                  f"mean |expected score difference| {gap:.4f}, verdict as labelled {right_a:.2%} shipped, "
+                  f"{right_b:.2%} fresh")
+            if agree < AGREE or gap > EXPECTED_DIFF or abs(right_a - right_b) > LABEL_DIFF:
                 problems.append(f"{name} scorer behaves differently ({agree:.2%} same shown score, "
-                                f"expected score {gap:.3f} apart)")
+                                f"expected score {gap:.3f} apart, verdicts as labelled {right_a:.2%} "
+                                f"against {right_b:.2%})")
         else:
             pa = [judge_probs(shipped["models"][name], rec) for rec in recs]
             pb = [judge_probs(fresh["models"][name], rec) for rec in recs]
