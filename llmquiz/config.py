@@ -86,15 +86,16 @@ def _check(key: str, value: Any) -> Any:
                 hint = _did_you_mean(str(value), ("true", "false"))
                 raise ConfigError(f"config key '{key}' takes true or false, not {value!r}{hint}.")
         elif kind == "int":
-            if isinstance(value, bool):
-                raise ValueError
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError  # 2.5 is not silently 2, nor true 1
             out = int(value)
         elif kind == "float":
             out = float(value)
         else:
             out = str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"config key '{key}' takes a {kind}, not {value!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        what = {"int": "a whole number", "float": "a number"}.get(kind, f"a {kind}")
+        raise ConfigError(f"config key '{key}' takes {what}, not {value!r}.") from None
     limits = {"new_per_day": (0, 1000), "session_limit": (1, 1000), "desired_retention": (0.7, 0.99)}
     if key in limits and not limits[key][0] <= out <= limits[key][1]:
         lo, hi = limits[key]
@@ -138,7 +139,11 @@ def check_encoder(name: str, *, load: bool = True) -> str:
     if text.lower() in ENCODERS:
         text = text.lower()
     else:
-        folder = Path(text).expanduser()
+        try:
+            folder = Path(text).expanduser()
+        except RuntimeError:  # "~someone" with no such user
+            raise ConfigError(f"encoder: {text} names no home folder; give the model folder's full path, "
+                              "or auto, hashing or minilm.") from None
         if not folder.is_dir():
             if any(c in text for c in "/\\~") or folder.exists():
                 raise ConfigError(f"encoder: no model folder at {text}; give a sentence-transformers folder "

@@ -182,7 +182,9 @@ def test_stats_days_draws_that_many_days() -> None:
     ("default_topic", "atention", "did you mean 'transformer-attention'?"),
     ("default_topic", "rag\n", "control character (\\n)"),
     ("default_topic", "rag\x1b[31m", "control character (\\x1b)"),
-    ("new_per_day", "ten", "takes a int, not 'ten'"),
+    ("new_per_day", "ten", "takes a whole number, not 'ten'"),
+    ("new_per_day", "2.5", "takes a whole number, not '2.5'"),
+    ("encoder", "~no-such-user-here/model", "names no home folder"),
 ])
 def test_config_set_refuses_a_bad_value_and_keeps_the_file(key: str, value: str, message: str) -> None:
     run("config", "set", "new_per_day", "7")

@@ -160,10 +160,12 @@ def test_config_set_show_and_validation() -> None:
     assert json.loads(result.output)["new_per_day"] == 7
 
 
-def test_a_broken_config_file_is_one_clear_error() -> None:
+@pytest.mark.parametrize("text", ["new_per_day = [oops\n", "new_per_day = inf\n", "new_per_day = 2.5\n",
+                                  "session_limit = nan\n"])
+def test_a_broken_config_file_is_one_clear_error(text: str) -> None:
     path = config.config_path()
     path.parent.mkdir(parents=True)
-    path.write_text("new_per_day = [oops\n")
+    path.write_text(text)
     result = runner.invoke(app, ["config", "show"])
     assert result.exit_code == 1 and "config.toml" in result.output and "Traceback" not in result.output
 
