@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -92,3 +93,22 @@ def test_temperature_zero_means_greedy_on_the_command_line() -> None:
     assert result.exit_code == 0
     assert "T = 0 (greedy)" in result.stdout
     assert "B B B B B" in result.stdout
+
+
+def test_top_level_help_builds_no_demo_command_and_demo_help_lists_every_one(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import env_for_subprocess
+
+    code = ("import sys\nfrom llmquiz.cli import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('REGISTRY' if 'llmquiz.demos.registry' in sys.modules else 'LAZY', file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env_for_subprocess(tmp_path))
+    assert out.stderr.strip().endswith("LAZY"), out.stderr
+    listing = invoke("--help").stdout
+    assert all(name in listing for name in demos.demo_names())
+    assert invoke("top-p", "--help").exit_code == 0
+    result = invoke("no-such-demo")
+    assert result.exit_code == 2 and "no-such-demo" in result.output
