@@ -113,9 +113,7 @@ class ErrorGroup(TyperGroup):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except KeyboardInterrupt:
-            from llmquiz import render
-
-            render.error("Interrupted.")
+            _say_interrupted()
             raise typer.Exit(130) from None
 
     def invoke(self, ctx: typer.Context) -> Any:
@@ -127,7 +125,17 @@ class ErrorGroup(TyperGroup):
             render.error(e.message, e.details)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
-            from llmquiz import render
-
-            render.error("Interrupted.")
+            _say_interrupted()
             raise typer.Exit(130) from None
+
+
+def _say_interrupted() -> None:
+    """The one line for a Ctrl-C, written without importing anything: the interrupt may have landed in
+    the middle of an import (Rich's tables load `decimal`), and importing that module again to print
+    the message makes its C library warn on stderr."""
+    try:
+        sys.stderr.write("Error: Interrupted.\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr is closed: the exit status still says what happened
+
