@@ -5,7 +5,6 @@ on stderr; Ctrl-C ends with a short message. Heavy modules are imported inside t
 them, so `llmquiz --help` stays as fast as Typer itself.
 """
 
-
 import json
 import os
 import sys

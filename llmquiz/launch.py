@@ -59,8 +59,18 @@ def _interrupted() -> None:
 
         # A second Ctrl-C while leaving must not print the traceback the first one was kept from.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (KeyboardInterrupt, ValueError):
+        pass  # interrupted again: the line below still goes out
+    say_interrupted()
+    raise SystemExit(130)
+
+
+def say_interrupted() -> None:
+    """Write the one line for a Ctrl-C, importing nothing: the interrupt may have landed in the middle
+    of an import (Rich's tables load `decimal`), and importing that module again to print the message
+    makes its C library warn on stderr."""
+    try:
         sys.stderr.write("Error: Interrupted.\n")
         sys.stderr.flush()
     except (KeyboardInterrupt, OSError, ValueError):
         pass  # interrupted again, or stderr is closed: the exit status still says what happened
-    raise SystemExit(130)

@@ -5,7 +5,6 @@ group uses it, so a sub-app behaves the same when run on its own (as in its test
 nested groups re-raise nothing, because the innermost one has already turned the error into an exit.
 """
 
-
 import json
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from llmquiz.errors import LlmquizError
+from llmquiz.launch import say_interrupted
 
 
 def complete_topic(incomplete: str) -> list[str]:
@@ -113,7 +113,7 @@ class ErrorGroup(TyperGroup):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except KeyboardInterrupt:
-            _say_interrupted()
+            say_interrupted()
             raise typer.Exit(130) from None
 
     def invoke(self, ctx: typer.Context) -> Any:
@@ -125,17 +125,5 @@ class ErrorGroup(TyperGroup):
             render.error(e.message, e.details)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
-            _say_interrupted()
+            say_interrupted()
             raise typer.Exit(130) from None
-
-
-def _say_interrupted() -> None:
-    """The one line for a Ctrl-C, written without importing anything: the interrupt may have landed in
-    the middle of an import (Rich's tables load `decimal`), and importing that module again to print
-    the message makes its C library warn on stderr."""
-    try:
-        sys.stderr.write("Error: Interrupted.\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass  # stderr is closed: the exit status still says what happened
-

@@ -3,7 +3,6 @@
 Thin: `llmquiz.browse` finds and gathers, `llmquiz.render` draws, `--json` prints the data.
 """
 
-
 from datetime import UTC, datetime
 from typing import Annotated
 

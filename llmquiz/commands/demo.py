@@ -8,7 +8,6 @@ command is built only when it is named: `llmquiz --help` and `llmquiz study` nev
 fourteen option tables.
 """
 
-
 from typing import Annotated, Any
 
 import typer

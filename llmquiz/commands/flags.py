@@ -1,6 +1,5 @@
 """`llmquiz flags`: the grades learners marked as wrong (with /f during study), for fixing the cards."""
 
-
 from typing import Annotated
 
 import typer

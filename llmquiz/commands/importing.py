@@ -1,6 +1,5 @@
 """`llmquiz import`: bring cards from Anki, a CSV/TSV or a Quizlet export into your own decks."""
 
-
 from pathlib import Path
 from typing import Annotated
 

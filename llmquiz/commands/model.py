@@ -4,7 +4,6 @@ Thin: options are parsed here, `llmquiz.tinylm` does the work, Rich draws the re
 (numpy, tiktoken) is imported until a command runs.
 """
 
-
 import math
 from pathlib import Path
 from typing import Annotated, Any

@@ -4,7 +4,6 @@ Each function parses its options, calls the core and renders; `cli.py` registers
 commands. Errors are `LlmquizError`s, printed once by the root group.
 """
 
-
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
