@@ -207,7 +207,8 @@ def latency(path: Path, name: str) -> dict:
 
 
 def deck_failures(name: str) -> list[dict]:
-    """The shipped deck samples (accept -> correct, reject -> wrong) that `name` grades otherwise."""
+    """The shipped deck samples (model answer and accept -> correct, reject -> wrong) that `name` grades
+    otherwise."""
     from llmquiz import decks, paths
     from llmquiz.grading import grade
     from llmquiz.grading.encoders import get_encoder
@@ -216,10 +217,10 @@ def deck_failures(name: str) -> list[dict]:
     lib = decks.load([paths.shipped_decks_dir()], use_cache=False)
     out = []
     for card in (c for d in lib.decks.values() for c in d.cards if c.predict is None):
-        for kind in ("accept", "reject"):
-            for i, answer in enumerate(getattr(card, kind)):
+        for kind, answers in (("answer", [card.answer]), ("accept", card.accept), ("reject", card.reject)):
+            for i, answer in enumerate(answers):
                 g = grade(card, answer, encoder=enc)
-                if g.verdict.value != ("correct" if kind == "accept" else "wrong"):
+                if g.verdict.value != ("wrong" if kind == "reject" else "correct"):
                     out.append({"id": card.id, "kind": kind, "index": i, "reason": _reason(kind, g)})
     return out
 
@@ -411,12 +412,14 @@ def semeval(folder: Path, encoder: object, limit: int | None) -> dict:
 
 BASELINE_SCRIPT = r"""
 import json, sys
+import llmquiz
 from llmquiz import decks
 from llmquiz.grading import grade, grade_rubric
 from llmquiz.grading.encoders import get_encoder
 from llmquiz.grading.rubric import from_parts
 enc = get_encoder(sys.argv[1])
 cards = dict(decks.load_valid().cards)
+print(json.dumps({"package": llmquiz.__file__}))
 for line in sys.stdin:
     r = json.loads(line)
     if r.get("card"):
@@ -428,8 +431,9 @@ for line in sys.stdin:
 """
 
 
-def baseline_grades(rev: str, name: str, requests: list[dict]) -> list[dict]:
-    """Grade `requests` with the grader at git revision `rev` (its code, today's decks), in a subprocess."""
+def baseline_grades(rev: str, name: str, requests: list[dict], grader: str) -> list[dict]:
+    """Grade `requests` with `grader` ("rules" or "fitted") at git revision `rev` (its code and weights,
+    today's decks), in a subprocess."""
     import shutil
     import subprocess
 
@@ -440,16 +444,22 @@ def baseline_grades(rev: str, name: str, requests: list[dict]) -> list[dict]:
     try:
         shutil.rmtree(tree / "decks")
         shutil.copytree(REPO / "decks", tree / "decks")
-        env = {**os.environ, "PYTHONPATH": str(tree), "LLMQUIZ_HOME": str(tmp / "home")}
+        env = {**os.environ, "PYTHONPATH": str(tree), "LLMQUIZ_HOME": str(tmp / "home"), "LLMQUIZ_GRADER": grader}
+        # cwd=tree: `python -c` puts the working directory first on sys.path, ahead of PYTHONPATH; run from
+        # the checkout it imported today's llmquiz, so the "baseline" was the current grader.
         res = subprocess.run([sys.executable, "-c", BASELINE_SCRIPT, name], input="".join(
-            json.dumps(r) + "\n" for r in requests), capture_output=True, text=True, env=env, check=True)
-        return [json.loads(line) for line in res.stdout.splitlines()]
+            json.dumps(r) + "\n" for r in requests), capture_output=True, text=True, env=env, check=True,
+            cwd=tree)
+        first, *grades = [json.loads(line) for line in res.stdout.splitlines()]
+        if not Path(first["package"]).resolve().is_relative_to(tree.resolve()):
+            raise RuntimeError(f"the baseline imported {first['package']}, not the code at {rev}")
+        return grades
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def baseline_corpus(rev: str, name: str) -> dict:
+def baseline_corpus(rev: str, name: str, grader: str) -> dict:
     rows = _corpus_rows("test")
     if not rows:
         return {}
@@ -459,7 +469,7 @@ def baseline_corpus(rev: str, name: str) -> dict:
     reqs = [{"card": r["card"], "answer": r["answer"]} for r in rows]
     reqs += [{"question": cards[r["card"]].question, "reference": cards[r["card"]].answer, "answer": r["answer"]}
              for r in rows]
-    got = baseline_grades(rev, name, reqs)
+    got = baseline_grades(rev, name, reqs, grader)
     n = len(rows)
     return {"card": agreement(rows, [g["score"] for g in got[:n]]),
             "reference": agreement(rows, [g["score"] for g in got[n:]])}
@@ -483,7 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grader", default="fitted", choices=("fitted", "rules"),
                     help="which grader to measure (LLMQUIZ_GRADER); the default is the fitted one")
     ap.add_argument("--baseline", default=None, metavar="REV",
-                    help="also grade the corpus test rows with the grader at git revision REV")
+                    help="also grade the corpus test rows with the grader at git revision REV (HEAD: this code)")
+    ap.add_argument("--baseline-grader", default=None, choices=("fitted", "rules"),
+                    help="which grader --baseline runs (default: the same as --grader)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     ap.add_argument("--write-known-failures", action="store_true",
                     help="rewrite tests/fixtures/grading_known_failures.yaml from the decks and exit")
@@ -514,7 +526,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_loto:
             res["loto"] = leave_one_topic_out(name)
         if args.baseline:
-            res["baseline"] = baseline_corpus(args.baseline, name)
+            res["baseline"] = baseline_corpus(args.baseline, name, args.baseline_grader or args.grader)
+            notes.append(f"Baseline: the {args.baseline_grader or args.grader} grader at {args.baseline}, "
+                         "today's decks.")
         if not args.skip_semeval:
             res["semeval"] = semeval(args.semeval, enc, args.limit)
         for split in ("test", "dev") if args.dev else ("test",):
@@ -582,7 +596,7 @@ def _table(results: dict[str, dict]) -> str:
 
     corpus_rows("corpus", "Corpus test", ("card", "reference", "card_writer", "card_fold", "reference_writer",
                                           "reference_fold"))
-    corpus_rows("baseline", "Previous grader, corpus test", VIEWS)
+    corpus_rows("baseline", "Baseline grader, corpus test", VIEWS)
     corpus_rows("loto", "Leave one topic out (training rows)", VIEWS)
     for set_name in SEMEVAL_SETS:
         add(f"SemEval {set_name.removeprefix('semeval2013_')} 3-way macro-F1", "semeval", set_name, "{}")
