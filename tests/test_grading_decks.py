@@ -1,4 +1,5 @@
-"""Every shipped card's self-tests: each `accept` answer grades correct, each `reject` answer wrong.
+"""Every shipped card's self-tests: its own model answer and each `accept` answer grade correct, each
+`reject` answer wrong (a misconception alias that matches the card's own answer convicts right answers).
 
 Runs with the hashing encoder (always available, fast); the same sweep with minilm is marked slow.
 Known grader failures are listed, with a reason, in fixtures/grading_known_failures.yaml and expected
@@ -36,8 +37,8 @@ def _params(encoder: str) -> list:
     known = _known(encoder)
     out = []
     for cid, card in CARDS.items():
-        for kind in ("accept", "reject"):
-            for i in range(len(getattr(card, kind))):
+        for kind, n in (("answer", 1), ("accept", len(card.accept)), ("reject", len(card.reject))):
+            for i in range(n):
                 reason = known.get((cid, kind, i))
                 marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
                 out.append(pytest.param(cid, kind, i, id=f"{cid}-{kind}{i}", marks=marks))
@@ -48,9 +49,9 @@ def _check(cid: str, kind: str, i: int, encoder_name: str) -> None:
     from llmquiz.grading.encoders import get_encoder
 
     card = CARDS[cid]
-    answer = getattr(card, kind)[i]
+    answer = card.answer if kind == "answer" else getattr(card, kind)[i]
     g = grade(card, answer, encoder=get_encoder(encoder_name))
-    want = Verdict.CORRECT if kind == "accept" else Verdict.WRONG
+    want = Verdict.WRONG if kind == "reject" else Verdict.CORRECT
     assert g.verdict is want, f"{cid} {kind}[{i}] graded {g.verdict.value} ({g.score}): {g.feedback}"
 
 
@@ -70,6 +71,6 @@ def test_deck_samples_grade_as_their_authors_say_with_minilm(cid: str, kind: str
 
 
 def test_the_known_failures_list_stays_short() -> None:
-    total = sum(len(getattr(c, k)) for c in CARDS.values() for k in ("accept", "reject"))
+    total = sum(1 + len(c.accept) + len(c.reject) for c in CARDS.values())
     assert total >= 100  # the decks are there
     assert len(_known("hashing")) <= 0.04 * total
