@@ -207,8 +207,7 @@ def latency(path: Path, name: str) -> dict:
 
 
 def deck_failures(name: str) -> list[dict]:
-    """The shipped deck samples (model answer and accept -> correct, reject -> wrong) that `name` grades
-    otherwise."""
+    """The shipped cards' self-tests (`Card.self_tests`) that `name` grades otherwise."""
     from llmquiz import decks, paths
     from llmquiz.grading import grade
     from llmquiz.grading.encoders import get_encoder
@@ -217,11 +216,10 @@ def deck_failures(name: str) -> list[dict]:
     lib = decks.load([paths.shipped_decks_dir()], use_cache=False)
     out = []
     for card in (c for d in lib.decks.values() for c in d.cards if c.predict is None):
-        for kind, answers in (("answer", [card.answer]), ("accept", card.accept), ("reject", card.reject)):
-            for i, answer in enumerate(answers):
-                g = grade(card, answer, encoder=enc)
-                if g.verdict.value != ("wrong" if kind == "reject" else "correct"):
-                    out.append({"id": card.id, "kind": kind, "index": i, "reason": _reason(kind, g)})
+        for kind, i, answer, want in card.self_tests():
+            g = grade(card, answer, encoder=enc)
+            if g.verdict != want:
+                out.append({"id": card.id, "kind": kind, "index": i, "reason": _reason(kind, g)})
     return out
 
 

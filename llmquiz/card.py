@@ -84,6 +84,13 @@ class Card:
     # (`rubric: derived`, as `llmquiz import` writes for cards from other tools).
     derived_rubric: bool = False
 
+    def self_tests(self) -> list[tuple[str, int, str, str]]:
+        """What the card vouches for, as (kind, index, text, verdict it must get): its own model answer
+        and each accept answer grade "correct", each reject answer "wrong"."""
+        return [("answer", 0, self.answer, "correct"),
+                *(("accept", i, a, "correct") for i, a in enumerate(self.accept)),
+                *(("reject", i, r, "wrong") for i, r in enumerate(self.reject))]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -37,11 +37,10 @@ def _params(encoder: str) -> list:
     known = _known(encoder)
     out = []
     for cid, card in CARDS.items():
-        for kind, n in (("answer", 1), ("accept", len(card.accept)), ("reject", len(card.reject))):
-            for i in range(n):
-                reason = known.get((cid, kind, i))
-                marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-                out.append(pytest.param(cid, kind, i, id=f"{cid}-{kind}{i}", marks=marks))
+        for kind, i, _, _ in card.self_tests():
+            reason = known.get((cid, kind, i))
+            marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+            out.append(pytest.param(cid, kind, i, id=f"{cid}-{kind}{i}", marks=marks))
     return out
 
 
@@ -49,10 +48,9 @@ def _check(cid: str, kind: str, i: int, encoder_name: str) -> None:
     from llmquiz.grading.encoders import get_encoder
 
     card = CARDS[cid]
-    answer = card.answer if kind == "answer" else getattr(card, kind)[i]
+    answer, want = next((text, want) for k, j, text, want in card.self_tests() if (k, j) == (kind, i))
     g = grade(card, answer, encoder=get_encoder(encoder_name))
-    want = Verdict.WRONG if kind == "reject" else Verdict.CORRECT
-    assert g.verdict is want, f"{cid} {kind}[{i}] graded {g.verdict.value} ({g.score}): {g.feedback}"
+    assert g.verdict is Verdict(want), f"{cid} {kind}[{i}] graded {g.verdict.value} ({g.score}): {g.feedback}"
 
 
 @pytest.mark.parametrize(("cid", "kind", "i"), _params("hashing"))
@@ -71,6 +69,15 @@ def test_deck_samples_grade_as_their_authors_say_with_minilm(cid: str, kind: str
 
 
 def test_the_known_failures_list_stays_short() -> None:
-    total = sum(1 + len(c.accept) + len(c.reject) for c in CARDS.values())
+    total = sum(len(c.self_tests()) for c in CARDS.values())
     assert total >= 100  # the decks are there
     assert len(_known("hashing")) <= 0.04 * total
+
+
+def test_a_card_vouches_for_its_answer_and_samples() -> None:
+    card = next(c for c in CARDS.values() if c.accept and c.reject)
+    tests = card.self_tests()
+    assert tests[0] == ("answer", 0, card.answer, "correct")
+    assert [t for t in tests if t[0] == "accept"] == [("accept", i, a, "correct") for i, a in enumerate(card.accept)]
+    assert [t for t in tests if t[0] == "reject"] == [("reject", i, r, "wrong") for i, r in enumerate(card.reject)]
+    assert len(tests) == 1 + len(card.accept) + len(card.reject)

@@ -144,7 +144,8 @@ def test_ctrl_c_during_start_up_prints_one_line(llmquiz_home: Path, delay: float
     text = err.decode()
     assert "Traceback" not in text, text
     lines = [line for line in text.splitlines() if line.strip()]
-    finished = out.rstrip().splitlines()[-1:] and out.rstrip().splitlines()[-1].startswith(b"all ")
+    out_lines = out.rstrip().splitlines()
+    finished = bool(out_lines) and out_lines[-1].startswith(b"all ")
     if child.returncode == 0 or (child.returncode == -signal.SIGINT and finished):
         # The command finished before the signal came, or the signal landed in the interpreter's own
         # exit after the whole table was printed (a busy machine): nothing more to say.
