@@ -70,3 +70,44 @@ def test_weights_for_other_features_are_refused() -> None:
     d["names"] = d["names"][:-1]
     with pytest.raises(ValueError, match="other features"):
         ScoreModel.from_dict(d)
+
+
+def _readings(names: tuple[str, ...], **given: float) -> list[float]:
+    return [float(given.get(n, 0.0)) for n in names]
+
+
+@pytest.mark.parametrize("encoder", ["minilm", "hashing"])
+def test_the_point_judge_ticks_a_close_clause_and_not_its_negation(encoder: str) -> None:
+    from llmquiz.grading.judges import POINT_SCALARS, judges_for
+
+    point, _ = judges_for(encoder)
+    said = dict(lexical=1, closeness=0.8, share=1, density=0.8)
+    stated, negated, far = point.prob([
+        _readings(POINT_SCALARS, **said),
+        _readings(POINT_SCALARS, **said, negation_differs=1, hit_negation_differs=1),
+        _readings(POINT_SCALARS, closeness=0.1, share=1, density=0.8),
+    ])
+    assert stated > 0.5 > far
+    assert negated < stated - 0.2  # a flipped negation costs the tick its confidence
+
+
+@pytest.mark.parametrize("encoder", ["minilm", "hashing"])
+def test_the_false_claim_judge_tells_a_misconception_from_an_agreeing_clause(encoder: str) -> None:
+    from llmquiz.grading.judges import CLAUSE_SCALARS, judges_for
+
+    _, false = judges_for(encoder)
+    agrees = dict(reference=0.8, misconception=0.1, misconception_margin=-0.7)
+    ok, flipped, claim = false.prob([
+        _readings(CLAUSE_SCALARS, **agrees),
+        _readings(CLAUSE_SCALARS, **agrees, negation_differs=1),
+        _readings(CLAUSE_SCALARS, reference=0.2, misconception=0.8, misconception_margin=0.6, rule_claims=1),
+    ])
+    assert ok < 0.5 < claim
+    assert flipped > ok
+
+
+def test_a_judge_reads_its_readings_and_their_products() -> None:
+    from llmquiz.grading.judges import expand
+
+    x = expand([[1.0, 2.0, 3.0]])
+    assert x.tolist() == [[1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 4.0, 6.0, 9.0]]

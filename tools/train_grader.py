@@ -43,14 +43,14 @@ CORPUS = DATA / "corpus.jsonl"
 DEV = DATA / "llm_answers_dev.jsonl"
 OUT = REPO / "llmquiz" / "grading" / "data" / "scorer.json"
 CACHE = REPO / "bench" / ".cache"
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 ENCODERS = ("minilm", "hashing")
 SEED = 20261207
 STEPS = 3000
 LR = 0.005  # Adam's first step size, decayed to 0 along a cosine over STEPS
 L2 = 3e-3
 HIDDEN = 8  # hidden units in the latent grade; 0 is the plain ordinal model
-JUDGE_L2 = 30.0  # the judges' penalty (inputs standardised; hundreds of pair features)
+JUDGE_L2 = 3.0  # the judges' penalty (inputs standardised: a few readings and their products)
 JUDGE_FOLDS = 5
 JUDGES_OUT = REPO / "llmquiz" / "grading" / "data" / "judges.json"
 
@@ -181,17 +181,11 @@ def extract(rows: list[dict[str, Any]], encoder_name: str, *, quiet: bool = Fals
             ev = gather(profiles.get(rubric, enc), row["answer"], enc)
             sents = ev.parsed.sentences if ev.parsed else None
             base = features_of(ev)[: -len(JUDGED)]
-            # The hashing judges read no pair features (its vectors carry too little meaning), so its
-            # records keep none: they would be most of the cache's size.
-            keep_pairs = encoder_name != "hashing"
-            has_pairs = keep_pairs and bool(ev.points) and all(p.pair is not None for p in ev.points)
             cache[k] = {
                 "base": base, "nothing": ev.empty,
                 "point_scalars": [judges.point_scalars(p, pt.text, ev.density, sents)
                                   for p, pt in zip(ev.points, rubric.points, strict=True)],
-                "point_pairs": _f16([p.pair for p in ev.points]) if has_pairs else None,
                 "clause_scalars": ev.clause_scalars, "clause_texts": ev.clause_texts,
-                "clause_pairs": _f16(ev.clause_pairs) if keep_pairs and ev.clause_pairs is not None else None,
             }
             fresh += 1
             if not quiet and fresh % 500 == 0:
@@ -202,12 +196,6 @@ def extract(rows: list[dict[str, Any]], encoder_name: str, *, quiet: bool = Fals
         tmp.write_bytes(pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
     return out
-
-
-def _f16(pairs: Any) -> Any:
-    import numpy as np
-
-    return np.asarray(pairs, dtype=np.float32)
 
 
 # ---------------------------------------------------------------- the judges (logistic regressions)
@@ -227,27 +215,27 @@ def clause_labels(row: dict[str, Any], texts: list[str]) -> list[int | None]:
     return out
 
 
-def judge_data(rows: list[dict[str, Any]], recs: list[dict[str, Any]], kind: str, pairs: bool) -> tuple[Any, ...]:
+def judge_data(rows: list[dict[str, Any]], recs: list[dict[str, Any]], kind: str) -> tuple[Any, ...]:
     """Stacked inputs, labels and row indices for the point or the false-claim judge."""
     import numpy as np
 
-    from llmquiz.grading.judges import inputs
+    from llmquiz.grading.judges import expand
 
     xs, ys, idx = [], [], []
     for i, (row, rec) in enumerate(zip(rows, recs, strict=True)):
         if rec["nothing"] or "stated" not in row:
             continue
         if kind == "point":
-            if not rec["point_scalars"] or (pairs and rec["point_pairs"] is None):
+            if not rec["point_scalars"]:
                 continue
             stated = set(row["stated"])
             labels = [int(k in stated) for k in range(len(rec["point_scalars"]))]
-            x = inputs(rec["point_scalars"], rec["point_pairs"] if pairs else None)
+            x = expand(rec["point_scalars"])
         else:
             if not rec["clause_scalars"]:
                 continue
             labels = clause_labels(row, rec["clause_texts"])
-            x = inputs(rec["clause_scalars"], rec["clause_pairs"] if pairs else None)
+            x = expand(rec["clause_scalars"])
         for j, lab in enumerate(labels):
             if lab is not None:
                 xs.append(x[j])
@@ -281,16 +269,12 @@ def fit_logistic(x: Any, y: Any, l2: float = JUDGE_L2, iters: int = 30) -> dict[
     return {"mean": r6(mean), "scale": r6(scale), "coef": r6(w[:-1]), "bias": round(float(w[-1]), 6)}
 
 
-def fit_judges(rows: list[dict[str, Any]], recs: list[dict[str, Any]], pairs: bool) -> dict[str, Any]:
+def fit_judges(rows: list[dict[str, Any]], recs: list[dict[str, Any]]) -> dict[str, Any]:
     """Both judges fitted on every labelled row."""
-    from llmquiz.grading.judges import CLAUSE_SCALARS, POINT_SCALARS
-
     out = {}
-    for kind, n_scalars in (("point", len(POINT_SCALARS)), ("false", len(CLAUSE_SCALARS))):
-        x, y, _ = judge_data(rows, recs, kind, pairs)
-        model = fit_logistic(x, y)
-        model["pair_dim"] = x.shape[1] - n_scalars if pairs else 0
-        out[kind] = model
+    for kind in ("point", "false"):
+        x, y, _ = judge_data(rows, recs, kind)
+        out[kind] = fit_logistic(x, y)
     return out
 
 
@@ -299,13 +283,8 @@ def judge_probs(judges_: dict[str, Any], rec: dict[str, Any]) -> tuple[list[floa
     from llmquiz.grading.judges import Judge
 
     point, false = Judge.from_dict(judges_["point"]), Judge.from_dict(judges_["false"])
-    pp: list[float] = []
-    if rec["point_scalars"]:
-        if point.pair_dim and rec["point_pairs"] is None:
-            pp = [0.0] * len(rec["point_scalars"])
-        else:
-            pp = [float(v) for v in point.prob(rec["point_scalars"], rec["point_pairs"])]
-    fp = [float(v) for v in false.prob(rec["clause_scalars"], rec["clause_pairs"])] if rec["clause_scalars"] else []
+    pp = [float(v) for v in point.prob(rec["point_scalars"])] if rec["point_scalars"] else []
+    fp = [float(v) for v in false.prob(rec["clause_scalars"])] if rec["clause_scalars"] else []
     return pp, fp
 
 
@@ -316,7 +295,7 @@ def scorer_inputs(recs: list[dict[str, Any]], probs: list[tuple[list[float], lis
                                                                                              strict=True)])
 
 
-def crossfit_probs(rows: list[dict[str, Any]], recs: list[dict[str, Any]], pairs: bool,
+def crossfit_probs(rows: list[dict[str, Any]], recs: list[dict[str, Any]],
                    full: dict[str, Any]) -> list[tuple[list[float], list[float]]]:
     """Judge probabilities for the scorer's training rows, each from judges fitted without its card's (or
     question's) fold, so the scorer learns how far to trust the judges on answers they have not seen."""
@@ -324,7 +303,7 @@ def crossfit_probs(rows: list[dict[str, Any]], recs: list[dict[str, Any]], pairs
     probs: list[tuple[list[float], list[float]] | None] = [None] * len(rows)
     for f in range(JUDGE_FOLDS):
         keep = [i for i in range(len(rows)) if folds[i] != f]
-        part = fit_judges([rows[i] for i in keep], [recs[i] for i in keep], pairs)
+        part = fit_judges([rows[i] for i in keep], [recs[i] for i in keep])
         for i in range(len(rows)):
             if folds[i] == f:
                 probs[i] = judge_probs(part, recs[i])
@@ -468,9 +447,8 @@ def fit_encoder(rows: list[dict[str, Any]], name: str, *, quiet: bool = False) -
     """Judges and scorer for one encoder: (judges, scorer, scorer inputs, the records)."""
 
     recs = extract(rows, name, quiet=quiet)
-    pairs = name != "hashing"
-    full = fit_judges(rows, recs, pairs)
-    x = scorer_inputs(recs, crossfit_probs(rows, recs, pairs, full))
+    full = fit_judges(rows, recs)
+    x = scorer_inputs(recs, crossfit_probs(rows, recs, full))
     scorer = fit(x, bounds(rows), sample_weights(rows))
     return full, scorer, x, recs
 

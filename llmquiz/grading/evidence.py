@@ -41,7 +41,6 @@ class PointEvidence:
     share: float = 1.0  # the number rule's factor: 0 when a needed number or name is missing or different
     clause: str = ""  # the answer clause closest in meaning (quoted in the checklist)
     number_differs: bool = False  # its phrasing occurs beside a figure the card never gives
-    pair: Any = None  # (key point vector, that clause's vector), for the learned judge
     prob: float | None = None  # the judge's probability that the answer states this point
 
 
@@ -74,7 +73,6 @@ class Evidence:
     # Each answer clause with its closest model-answer clause, for the learned false-claim judge.
     clause_texts: list[str] = field(default_factory=list)
     clause_scalars: list[list[float]] = field(default_factory=list)
-    clause_pairs: Any = None  # (n, 2, d): the clause's vector and its closest model-answer clause's
     false_probs: list[float] = field(default_factory=list)  # the judge's probability that each clause is false
     parsed: Parsed | None = field(default=None, repr=False)  # the answer, read once
 
@@ -275,7 +273,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
                     stated.append(share)
             ev.numbers_stated = sum(stated) / len(stated) if stated else 1.0
     use = [u[0] for u in units]
-    _pairs(ev, profile, parsed, units, vecs, good, contradicting, bad_clauses, encoder)
+    _judge_readings(ev, profile, parsed, units, vecs, good, contradicting, bad_clauses, encoder)
 
     # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
     # meaning to the claim than to anything in the model answer.
@@ -285,8 +283,9 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     return ev
 
 
-def _pairs(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int, str, int]], vecs: Any,
-           good: list[int], contradicting: set[tuple[int, str]], bad: set[tuple[int, str]], encoder: Encoder) -> None:
+def _judge_readings(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int, str, int]], vecs: Any,
+                    good: list[int], contradicting: set[tuple[int, str]], bad: set[tuple[int, str]],
+                    encoder: Encoder) -> None:
     """The readings the learned judges need (judges.py): each key point with the answer clause closest to
     it, and every answer clause (those the rules call contradicting too) with the closest model-answer
     clause, its closeness to the card's misconceptions, its negations and its numbers."""
@@ -301,7 +300,6 @@ def _pairs(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int
         for k, pe in enumerate(ev.points):
             j = int(best[k])
             pe.clause = units[good[j]][1]
-            pe.pair = (profile.point_vecs[k], g[j])
     # Clauses the rules call contradicting were left out of `units` (they earn no credit): embed them here.
     extra = [(i, cl.text) for i, s in enumerate(parsed.sentences) if not s.salad for cl in s.clauses
              if (i, cl.text) in contradicting][:MAX_ENCODED]
@@ -330,7 +328,6 @@ def _pairs(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int
         ev.clause_scalars.append([float(ref_cal[n]), float(claim_cal[n]), float(claim_cal[n] - ref_cal[n]),
                                   float(key in contradicting), float(key in bad and key not in contradicting),
                                   float(neg), float(bool(digits) and any(w not in numbers for w in digits))])
-    ev.clause_pairs = np.stack([cv, profile.sent_vecs[near]], axis=1)
 
 
 def _negated_like(alias_text: str, clause_negations: int) -> bool:
