@@ -110,7 +110,11 @@ def to_grade(rubric: Rubric, ev: Evidence, encoder_name: str = "minilm") -> Grad
 
 def _stated(pe: PointEvidence, credit: float) -> bool:
     """A point is ticked when the point judge says the answer states it (when the judges are shipped),
-    else when its credit reaches `STATED`: a tick the answer did not earn costs more trust than a miss."""
+    else when its credit reaches `STATED`: a tick the answer did not earn costs more trust than a miss.
+    A point whose number or name is missing or different is never ticked, whatever the judge says:
+    "8" is not "9" (GRADING.md), and the judge reads that only as one input among several."""
+    if pe.number_differs or pe.share == 0.0:
+        return False
     if pe.prob is not None:
         return pe.prob >= STATED and not pe.contradicted
     return credit >= STATED
