@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from llmquiz.grading import Verdict, grade_rubric
 from llmquiz.grading.parse import negated_stems
 from llmquiz.grading.rubric import from_parts
@@ -41,7 +43,11 @@ def test_a_correct_answer_with_an_incidental_not_stays_correct(hashing):
     assert g.verdict is Verdict.CORRECT, g.details
 
 
-def test_swapped_roles_around_a_one_way_relation_are_wrong(hashing):
+@pytest.mark.parametrize("grader", ["rules", pytest.param("fitted", marks=pytest.mark.xfail(strict=True, reason=(
+    "the contradiction is found and named in the feedback, but the fitted scorer gives 2: an answer whose "
+    "one clause contradicts is rare in its training, and a cap there cost more training answers than it fixed")))])
+def test_swapped_roles_around_a_one_way_relation_are_wrong(hashing, grader, monkeypatch):
+    monkeypatch.setenv("LLMQUIZ_GRADER", grader)
     rubric = from_parts("What does gradient checkpointing trade?",
                         "Gradient checkpointing trades compute for memory: it recomputes activations in the "
                         "backward pass instead of storing them.", ["trades compute for memory"])

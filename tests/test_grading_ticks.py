@@ -73,6 +73,8 @@ KNOWN = {
     "scale-compute-budget": "'10M A100-hours' beside the right FLOPs, params and tokens in one sentence",
     "tok-embedding-widths": "the changed width is in another sentence than the range that states the point",
     "train-fp16-bf16": "'1 sign' changed in another sentence than '8 exponent and 7 mantissa'",
+    "rag-latency-budget": "a range with one end changed ('703 to 300 ms' for 100-300): one of its figures "
+                          "is said, which reads as the point's number stated",
 }
 
 

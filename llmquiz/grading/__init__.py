@@ -65,13 +65,13 @@ def grade_rubric(rubric: Rubric, answer: str, *, encoder: Encoder | None = None)
     return rules.to_grade(rubric, ev)
 
 
-GRADERS = ("rules", "fitted")
+GRADERS = ("fitted", "rules")
 
 
 def grader_name() -> str:
-    """Which grader scores: "rules" (the default, hand-set) or "fitted" (learned judges and an ordinal
-    model; opt-in with LLMQUIZ_GRADER=fitted while it is measured against the rules)."""
+    """Which grader scores: "fitted" (the default: learned judges and an ordinal model under the
+    contract's hard rules) or "rules" (the earlier hand-set weights and caps; LLMQUIZ_GRADER=rules)."""
     import os
 
-    name = os.environ.get("LLMQUIZ_GRADER", "").strip().lower() or "rules"
-    return name if name in GRADERS else "rules"
+    name = os.environ.get("LLMQUIZ_GRADER", "").strip().lower() or "fitted"
+    return name if name in GRADERS else "fitted"

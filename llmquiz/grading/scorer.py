@@ -10,6 +10,7 @@ instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from llmquiz.grading import features, fitted, judges
 from llmquiz.grading.evidence import Evidence, PointEvidence
@@ -22,6 +23,7 @@ RECALL_LOW, RECALL_HIGH = 0.10, 0.20  # mean closeness of the model answer's cla
 STATED = 0.5  # credit at which a key point is ticked as stated
 SURE = 0.6  # probability of the shown verdict below which the learner is asked to judge
 CLAIM_MADE = 0.6  # misconception strength at which it is named to the learner
+SALAD = 0.6  # share of an answer's content in lists of terms from which it is a keyword salad
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -65,9 +67,8 @@ def to_grade(rubric: Rubric, ev: Evidence, encoder_name: str = "minilm") -> Grad
     r = readings(ev)
     x = features.vector(ev, r.coverage, r.lexical_coverage, r.semantic_coverage, r.closeness)
     probs = fitted.model_for(encoder_name).probs(x)
-    score, sure = fitted.decide(probs)
-    if ev.empty:
-        score, sure = 0, 1.0
+    bounds = contract_bounds(ev)
+    score, sure = fitted.decide(bounded(probs, bounds))
     verdict = Verdict.from_score(score)
     stated = [_stated(pe, cr) for pe, cr in zip(ev.points, r.credits, strict=True)]
     found = tuple(p.text for p, ok in zip(rubric.points, stated, strict=True) if ok)
@@ -82,6 +83,8 @@ def to_grade(rubric: Rubric, ev: Evidence, encoder_name: str = "minilm") -> Grad
         "sure": round(sure, 3),
         "expected": round(float(sum(k * float(p) for k, p in enumerate(probs))), 3),
         "reason": reason,
+        "capped_by": bounds.rule if bounds.high < 5 else "",
+        "floored_by": bounds.rule if bounds.low > 0 else "",
         "features": dict(zip(features.NAMES, (round(v, 3) for v in x), strict=True)),
         "coverage": round(r.coverage, 3),
         "lexical_coverage": round(r.lexical_coverage, 3),
@@ -106,6 +109,64 @@ def to_grade(rubric: Rubric, ev: Evidence, encoder_name: str = "minilm") -> Grad
     details["false_claims"] = [t for _, t in sorted(false, key=lambda x: -x[0])]
     return Grade(score, verdict, found, missed, feedback(rubric, ev, reason, verdict, missed, misconception),
                  misconception, unsure, details, quotes)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The scores GRADING.md allows whatever the fitted model says, and the rule that sets them."""
+
+    low: int = 0
+    high: int = 5
+    rule: str = ""
+
+
+def contract_bounds(ev: Evidence) -> Bounds:
+    """Rules the contract says always hold, read from evidence that is rarely wrong about them. On the
+    training answers the fitted model already grades nearly every answer they fire on as they say, but
+    such answers are rare there or sit at its edges, so it weighs them too little on an answer unlike
+    its training:
+
+    - nothing said: 0;
+    - an answer to another deck card: 0, however true (the scorers called 98% of those wrong);
+    - terms without a claim relating them: at most 1 (98%);
+    - the opposite yes or no to a yes/no question: at most 1;
+    - every key point stated in the card's own phrasings, in a claim, with nothing contradicting the
+      model answer, no misconception and no clause the false-claim judge calls false: 5 ("every key
+      point is there, nothing false"; "Paris, on the Seine" had scored 3). Of 276 such training
+      answers the scorers called 234 correct (193 of them 5); the model said correct for 274.
+
+    A cap for a changed figure ("9 KV heads" for 8: at most 3) was tried and dropped: it moved 6 card
+    answers and 37 model-answer-only answers of the training set off the scorers' verdict for 1 and 11
+    it put right; figures an answer adds are often true ones the card does not give.
+    """
+    if ev.empty:
+        return Bounds(0, 0, "idk")
+    if ev.elsewhere is not None:
+        return Bounds(0, 0, "off-topic")
+    if ev.bare or ev.salad_share >= SALAD:
+        return Bounds(0, 1, "salad")
+    if ev.polar_flip:
+        return Bounds(0, 1, "polar-flip")
+    stated = bool(ev.points) and all(p.lexical >= 1.0 and not p.named_only and not p.contradicted
+                                     for p in ev.points)
+    clean = (not ev.contradictions and (ev.claim is None or ev.claim_strength < CLAIM_MADE)
+             and all(f <= 0.5 for f in ev.false_probs))
+    if stated and clean and not ev.idk:
+        return Bounds(5, 5, "every-point")
+    return Bounds()
+
+
+def bounded(probs: Any, bounds: Bounds) -> Any:
+    """Score probabilities with the mass outside the bounds moved onto the nearest allowed score, so the
+    verdict and the score within it are chosen among the scores the contract allows."""
+    if bounds.low == 0 and bounds.high >= len(probs) - 1:
+        return probs
+    out = probs.copy()
+    out[bounds.high] += float(out[bounds.high + 1 :].sum())
+    out[bounds.high + 1 :] = 0.0
+    out[bounds.low] += float(out[: bounds.low].sum())
+    out[: bounds.low] = 0.0
+    return out
 
 
 def _stated(pe: PointEvidence, credit: float) -> bool:
@@ -150,7 +211,7 @@ def _reason(ev: Evidence, r: Readings, verdict: Verdict, misconception: bool) ->
         return "idk"
     if verdict is Verdict.CORRECT:
         return ""
-    if ev.bare or ev.salad_share >= 0.6:
+    if ev.bare or ev.salad_share >= SALAD:
         return "salad"
     if ev.elsewhere is not None and verdict is Verdict.WRONG:
         return "off-topic"
